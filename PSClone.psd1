@@ -1,0 +1,31 @@
+# PSClone module manifest. ModuleVersion here is the single source of the version number:
+# Directory.Build.props reads it for every assembly, and the build copies this file into the module.
+@{
+    RootModule           = 'PSClone.dll'
+    ModuleVersion        = '0.1.0'
+    GUID                 = 'd6d646fc-968e-4ab1-afe1-03921179a54a'
+    Author               = 'The PSClone developers'
+    CompanyName          = 'PSClone'
+    Copyright            = '(c) The PSClone developers. All rights reserved.'
+    Description          = 'Incremental clones that keep every byte and attribute, a SafetyNet that never destroys what a clone replaces, and verification you can trust.'
+    CompatiblePSEditions = @('Core')
+    PowerShellVersion    = '7.4'
+    FormatsToProcess     = @('PSClone.Format.ps1xml')
+    CmdletsToExport      = @(
+        'Invoke-Clone'
+        'Test-Clone'
+        'Get-SafetyNetItem'
+        'Restore-SafetyNetItem'
+        'Remove-SafetyNetItem'
+        'Clear-SafetyNet'
+    )
+    FunctionsToExport    = @()
+    AliasesToExport      = @()
+    VariablesToExport    = @()
+    PrivateData          = @{
+        PSData = @{
+            Tags       = @('Backup', 'Clone', 'Sync', 'SafetyNet', 'PSEdition_Core', 'Linux', 'Windows', 'MacOS')
+            ProjectUri = 'https://github.com/psclone/psclone'
+        }
+    }
+}

@@ -1,0 +1,268 @@
+using PSClone.Platform;
+using PSClone.SafetyNet;
+
+namespace PSClone.Cloning;
+
+/// <summary>Runs one clone: checks, scan, guards, plan, then (unless a dry run) the plan itself.</summary>
+public sealed class CloneEngine
+{
+    /// <summary>The percentage guard applies from this many destination items on.</summary>
+    internal const int DeleteGuardMinimumItems = 20;
+
+    private readonly IFileSystem _fs;
+
+    public CloneEngine()
+        : this(FileSystems.Current)
+    {
+    }
+
+    internal CloneEngine(IFileSystem fs) => _fs = fs;
+
+    public CloneRunResult Run(CloneRequest request, IEngineEvents events, CancellationToken cancel)
+    {
+        var started = DateTimeOffset.Now;
+        var counters = new RunCounters();
+        var paths = ClonePaths.Resolve(request, _fs);
+        request = request with { Source = paths.Source, Destination = paths.Destination };
+        var filter = new PathFilter(request.Include, request.Exclude, request.FilterFile);
+        paths.CheckNesting(filter);
+        ValidateOptions(request);
+
+        var marker = paths.DestinationExists ? DestinationMarker.TryRead(paths.Destination) : null;
+        using ICloneDestination destination = new FolderDestination(_fs, request, paths.Destination, marker);
+        bool locked = false;
+        if (!request.DryRun && destination.IsKnown)
+        {
+            destination.Open(started);
+            locked = true;
+        }
+
+        // Scan both trees at once: they usually live on different devices.
+        var sourceRoot = _fs.TryGetEntry(paths.Source, withXattrs: destination.Traits.CompareXattrs)!;
+        void OnScanError(string rel, string full, Exception ex)
+        {
+            var error = ItemErrors.From(ex, rel, paths.Source);
+            counters.ErrorMessages.Enqueue(error.Message);
+            events.Error(error);
+        }
+        var scanOptions = new ScanOptions(filter, IsDestination: false, WithXattrs: destination.Traits.CompareXattrs, SkipPath: paths.Destination);
+        var destinationScan = Task.Run(() => destination.ReadExisting(
+            scanOptions with { IsDestination = true, SkipPath = null }, OnScanError, cancel), cancel);
+        ScanResult sourceScan;
+        try
+        {
+            sourceScan = TreeScanner.Scan(_fs, paths.Source, sourceRoot, scanOptions, OnScanError, cancel);
+        }
+        finally
+        {
+            try { destinationScan.Wait(CancellationToken.None); } catch (AggregateException) { }
+        }
+        var existing = destinationScan.GetAwaiter().GetResult();
+        if (sourceRoot.Unreadable)
+            throw new PSCloneException("SourceNotReadable", FailureKind.PermissionDenied,
+                $"The source folder '{paths.Source}' cannot be read. Check its permissions, or run with more privileges.", paths.Source);
+        foreach (var name in sourceScan.ReservedSkipped)
+        {
+            Interlocked.Increment(ref counters.Warnings);
+            events.Warning($"Skipped '{name}' at the source root: PSClone keeps that name for its own files at a destination.");
+        }
+
+        var settings = new PlanSettings
+        {
+            Mode = request.SafetyNet,
+            ProtectRoot = request.ProtectRootItems ?? SafetyNetRules.DefaultProtectRoot(request.SafetyNet),
+            Checksum = request.Checksum,
+            Traits = destination.Traits,
+            SourceRoot = paths.Source,
+            DestinationRoot = paths.Destination,
+        };
+        var plan = ClonePlanner.Plan(sourceScan.Root, existing, settings, _fs, cancel);
+        plan.DestinationItems = destination.ExistingCount;
+        if (!request.Force && existing is not null) destination.CheckIdentity(plan);
+        CheckDeletions(request, plan);
+
+        MetadataLoss loss = MetadataLoss.None;
+        if (!_fs.CanPreserveOwner && _fs.ProcessUid is uint uid && HasForeignOwner(sourceScan.Root, uid)) loss |= MetadataLoss.Owner;
+
+        if (request.DryRun)
+        {
+            foreach (var step in plan.Steps)
+            {
+                foreach (var item in PlanRunner.ItemsFor(step))
+                {
+                    counters.Count(item);
+                    events.Item(item);
+                }
+            }
+            return Summarize(request, started, counters, plan, new DestinationSummary(), loss | _fs.AlwaysLost & UsedMetadata(sourceScan.Root),
+                dryRun: true, status: null);
+        }
+
+        int changes = plan.ChangeCount;
+        if (changes > 0 && !events.ShouldProcess(paths.Destination, Describe(plan, request)))
+        {
+            return Summarize(request, started, counters, plan, new DestinationSummary(), MetadataLoss.None, dryRun: false, status: CloneStatus.Canceled);
+        }
+        if (!locked) destination.Open(started);
+
+        DestinationSummary summary;
+        CloneStatus? status = null;
+        try
+        {
+            destination.Prepare(plan, events, cancel);
+            new PlanRunner(plan, destination, request, _fs, events, counters).Run(cancel);
+            summary = destination.Finish(sourceScan.Root, completed: true, CancellationToken.None);
+        }
+        catch (OperationCanceledException)
+        {
+            summary = FinishAfterStop(destination, sourceScan.Root);
+            status = CloneStatus.Canceled;
+            events.Warning("The run was canceled; what was copied so far is consistent, and the next run goes on from there.");
+        }
+        catch (DestinationFailedException ex)
+        {
+            summary = FinishAfterStop(destination, sourceScan.Root);
+            status = CloneStatus.Failed;
+            counters.ErrorMessages.Enqueue(ex.Message);
+            events.Error(new EngineError(ex.ErrorId, ex.Kind, ex.Message, ex.Target, ex));
+        }
+        foreach (var warning in summary.Warnings)
+        {
+            Interlocked.Increment(ref counters.Warnings);
+            events.Warning(warning);
+        }
+        loss |= destination.Loss | (_fs.AlwaysLost & UsedMetadata(sourceScan.Root));
+        return Summarize(request, started, counters, plan, summary, loss, dryRun: false, status);
+    }
+
+    private static DestinationSummary FinishAfterStop(ICloneDestination destination, FsEntry sourceRoot)
+    {
+        try
+        {
+            return destination.Finish(sourceRoot, completed: false, CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return new DestinationSummary();
+        }
+    }
+
+    private static string Describe(ClonePlan plan, CloneRequest request)
+    {
+        int copy = plan.Steps.Count(s => s.Kind is StepKind.CopyFile or StepKind.MakeDirectory or StepKind.MakeSymlink or StepKind.MakeHardLink);
+        int update = plan.Steps.Count(s => s.Kind is StepKind.UpdateFile or StepKind.UpdateSymlink or StepKind.UpdateMetadata);
+        int remove = plan.Steps.Count(s => s.Kind == StepKind.Remove);
+        return $"Clone from '{request.Source}' ({copy} new, {update} updated, {remove} removed or archived, " +
+               $"{ByteSize.Format(plan.BytesToCopy)} to copy, SafetyNet {request.SafetyNet})";
+    }
+
+    private static void ValidateOptions(CloneRequest request)
+    {
+        if (request.MaxDeletePercent is < 0 or > 100 || double.IsNaN(request.MaxDeletePercent))
+            throw Bad("InvalidMaxDeletePercent", $"-MaxDeletePercent must be between 0 and 100, not {request.MaxDeletePercent}.");
+        if (request.MaxDelete is < 0)
+            throw Bad("InvalidMaxDelete", $"-MaxDelete must be 0 or more, not {request.MaxDelete}.");
+        if (request.RetryCount < 0)
+            throw Bad("InvalidRetryCount", $"-RetryCount must be 0 or more, not {request.RetryCount}.");
+        if (request.Parallelism is < 1)
+            throw Bad("InvalidParallelism", $"-Parallelism must be 1 or more, not {request.Parallelism}.");
+        if (request.SafetyNetLimits.MinFreeBytes is < 0 || request.SafetyNetLimits.MaxSizeBytes is < 0 || request.SafetyNetLimits.MaxAge < TimeSpan.Zero)
+            throw Bad("InvalidSafetyNetLimit", "SafetyNet limits cannot be negative.");
+    }
+
+    private static PSCloneException Bad(string id, string message) => new(id, FailureKind.InvalidArgument, message);
+
+    /// <summary>The empty-source guard: refuse before anything is deleted or archived.</summary>
+    private static void CheckDeletions(CloneRequest request, ClonePlan plan)
+    {
+        long leaving = plan.ItemsLeavingAsDeleted;
+        if (leaving == 0) return;
+        if (request.MaxDelete is int max)
+        {
+            if (leaving > max)
+                throw TooMany(request, plan, $"more than -MaxDelete {max}");
+            return;
+        }
+        if (plan.SourceItems == 0 && request.MaxDeletePercent < 100)
+            throw new PSCloneException("EmptySource", FailureKind.InvalidOperation,
+                $"The source '{request.Source}' is empty, and cloning it would remove all {leaving} items from '{request.Destination}'. " +
+                "Check that the source drive is mounted; to empty the destination on purpose, use -MaxDeletePercent 100.", request.Source);
+        if (plan.DestinationItems >= DeleteGuardMinimumItems && leaving * 100.0 / plan.DestinationItems > request.MaxDeletePercent)
+            throw TooMany(request, plan, $"more than {request.MaxDeletePercent:0.#}% of the destination's {plan.DestinationItems} items");
+    }
+
+    private static PSCloneException TooMany(CloneRequest request, ClonePlan plan, string limit) =>
+        new("TooManyDeletions", FailureKind.InvalidOperation,
+            $"The clone would remove {plan.ItemsLeavingAsDeleted} items from '{request.Destination}' ({limit}); nothing was changed. " +
+            "Check that the source is complete (a drive not mounted looks empty); if the deletions are intended, raise -MaxDelete or -MaxDeletePercent.",
+            request.Destination);
+
+    private static bool HasForeignOwner(FsEntry dir, uint uid)
+    {
+        if (dir.Uid != uid) return true;
+        if (dir.Children is null) return false;
+        foreach (var c in dir.Children)
+        {
+            if (c.Uid != uid) return true;
+            if (c.Kind == ItemType.Directory && HasForeignOwner(c, uid)) return true;
+        }
+        return false;
+    }
+
+    /// <summary>Which metadata the source actually uses, so a loss is reported only when it matters.</summary>
+    private static MetadataLoss UsedMetadata(FsEntry root)
+    {
+        var used = MetadataLoss.Timestamps | MetadataLoss.Permissions | MetadataLoss.FileAttributes;
+        var seen = new HashSet<(ulong, ulong)>();
+        void Walk(FsEntry d)
+        {
+            if (d.Children is null) return;
+            foreach (var c in d.Children)
+            {
+                if (c.Xattrs is { IsEmpty: false }) used |= MetadataLoss.ExtendedAttributes;
+                if (c.IsSparse) used |= MetadataLoss.Sparseness;
+                if (c.Kind == ItemType.File && c.LinkCount > 1 && !seen.Add((c.Device, c.Inode))) used |= MetadataLoss.HardLinks;
+                if (c.Kind == ItemType.Directory) Walk(c);
+            }
+        }
+        Walk(root);
+        return used & ~MetadataLoss.Timestamps & ~MetadataLoss.Permissions & ~MetadataLoss.FileAttributes;
+    }
+
+    private CloneRunResult Summarize(CloneRequest request, DateTimeOffset started, RunCounters counters, ClonePlan plan,
+        DestinationSummary summary, MetadataLoss loss, bool dryRun, CloneStatus? status)
+    {
+        var lossNames = Enum.GetValues<MetadataLoss>().Where(f => f != MetadataLoss.None && loss.HasFlag(f))
+            .Select(f => f.ToString()).ToArray();
+        int warnings = counters.Warnings + (lossNames.Length > 0 ? 1 : 0);
+        var errors = counters.ErrorMessages.ToArray();
+        var finalStatus = status ?? (counters.Errors > 0 ? CloneStatus.CompletedWithErrors
+            : warnings > 0 ? CloneStatus.CompletedWithWarnings : CloneStatus.Success);
+        return new CloneRunResult
+        {
+            Source = request.Source,
+            Destination = request.Destination,
+            StartTime = started,
+            EndTime = DateTimeOffset.Now,
+            Status = finalStatus,
+            DryRun = dryRun,
+            ItemsScanned = plan.SourceItems,
+            ItemsCopied = counters.Copied,
+            ItemsUpdated = counters.Updated,
+            ItemsArchived = counters.Archived,
+            ItemsDeleted = counters.Deleted,
+            ItemsSkipped = counters.Skipped,
+            ItemsFailed = counters.Failed,
+            BytesCopied = dryRun ? plan.BytesToCopy : counters.BytesCopied,
+            ItemsVerified = counters.Verified,
+            Errors = errors.Length,
+            Warnings = warnings,
+            ErrorMessages = errors,
+            MetadataNotPreserved = lossNames,
+            SafetyNetFolder = summary.SafetyNetFolder,
+            SafetyNetRunsPruned = summary.SafetyNetRunsPruned,
+            AdjustedMinFreeBytes = summary.AdjustedMinFreeBytes,
+            SnapshotId = summary.SnapshotId,
+        };
+    }
+}

@@ -1,0 +1,61 @@
+using System.Text.Json;
+
+namespace PSClone.Cloning;
+
+/// <summary>One run per destination. The lock is ".psclone.lock" at the destination root, held
+/// open with an exclusive OS lock (flock on Unix, a share-none handle on Windows); the OS drops it
+/// when the process dies, so a lock left by a crash is recognised as stale and taken over.</summary>
+internal sealed class DestinationLock : IDisposable
+{
+    private readonly FileStream _stream;
+
+    private DestinationLock(FileStream stream) => _stream = stream;
+
+    public static DestinationLock Acquire(string destination, string source)
+    {
+        string path = Path.Combine(destination, ReservedNames.Lock);
+        FileStream stream;
+        try
+        {
+            stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.None);
+        }
+        catch (IOException ex) when (ex is not FileNotFoundException and not DirectoryNotFoundException)
+        {
+            string holder = DescribeHolder(path);
+            throw new PSCloneException("DestinationLocked", FailureKind.ResourceBusy,
+                $"Another PSClone run is using the destination '{destination}'{holder}. Wait for it to finish; " +
+                $"if no run is active, the lock file '{path}' is stale only when its process has ended.", destination, ex);
+        }
+        var info = new
+        {
+            pid = Environment.ProcessId,
+            host = Environment.MachineName,
+            source,
+            started = DateTimeOffset.Now,
+        };
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(info);
+        stream.SetLength(0);
+        stream.Write(bytes);
+        stream.Flush();
+        return new DestinationLock(stream);
+    }
+
+    private static string DescribeHolder(string path)
+    {
+        try
+        {
+            using var reader = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            using var doc = JsonDocument.Parse(reader);
+            var root = doc.RootElement;
+            return $" (process {root.GetProperty("pid").GetInt32()} on {root.GetProperty("host").GetString()}, started {root.GetProperty("started").GetString()})";
+        }
+        catch (Exception ex) when (ex is IOException or JsonException or UnauthorizedAccessException or KeyNotFoundException or InvalidOperationException)
+        {
+            return "";
+        }
+    }
+
+    /// <summary>Releases the lock. The file stays: deleting it would change the destination root's
+    /// modification time after the run stamped it, and an unlocked lock file is simply free.</summary>
+    public void Dispose() => _stream.Dispose();
+}

@@ -1,0 +1,51 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace PSClone.Cloning;
+
+/// <summary>The ".psclone" identity file at a destination root: which source it is a clone of.
+/// Its absence on a full destination, or a different source in it, is the "wrong disk" guard.</summary>
+internal sealed record DestinationMarker
+{
+    public int Format { get; init; } = 1;
+    public required string Source { get; init; }
+    public string? SourceVolumeId { get; init; }
+    public string? Task { get; init; }
+    public DateTimeOffset Created { get; init; }
+
+    /// <summary>The destination's timestamp resolution, probed on the first clone (FAT keeps 2 s).</summary>
+    public long TimeResolutionNs { get; init; } = 1;
+
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        WriteIndented = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    public static string PathIn(string destination) => Path.Combine(destination, ReservedNames.Marker);
+
+    /// <summary>Reads the marker; null when there is none. A damaged marker is treated as none,
+    /// which makes the wrong-destination guard look at the contents instead.</summary>
+    public static DestinationMarker? TryRead(string destination)
+    {
+        string path = PathIn(destination);
+        try
+        {
+            if (!File.Exists(path)) return null;
+            return JsonSerializer.Deserialize<DestinationMarker>(File.ReadAllText(path), Json);
+        }
+        catch (Exception ex) when (ex is JsonException or IOException or UnauthorizedAccessException or NotSupportedException)
+        {
+            return null;
+        }
+    }
+
+    public void Write(string destination)
+    {
+        string path = PathIn(destination);
+        string temp = Path.Combine(destination, ReservedNames.NewTempName());
+        File.WriteAllText(temp, JsonSerializer.Serialize(this, Json) + "\n");
+        File.Move(temp, path, overwrite: true);
+    }
+}

@@ -1,0 +1,91 @@
+namespace PSClone.Platform;
+
+/// <summary>Metadata a destination could not keep, reported once per run instead of silently dropped.</summary>
+[Flags]
+public enum MetadataLoss
+{
+    None = 0,
+    Owner = 1,
+    ExtendedAttributes = 2,
+    Permissions = 4,
+    Timestamps = 8,
+    HardLinks = 16,
+    Sparseness = 32,
+    FileAttributes = 64,
+}
+
+/// <summary>Which metadata of an existing entry to set.</summary>
+[Flags]
+internal enum MetadataParts
+{
+    None = 0,
+    Mode = 1,
+    Owner = 2,
+    Times = 4,
+    Xattrs = 8,
+    Attributes = 16,
+    All = Mode | Owner | Times | Xattrs | Attributes,
+}
+
+internal readonly record struct CopyOutcome(long BytesCopied, long Size, long MTimeNs, MetadataLoss Loss);
+
+/// <summary>The source changed (size or time) while it was being copied.</summary>
+internal sealed class SourceChangedException(string path) : IOException($"'{path}' changed while it was being copied.")
+{
+    public string Path { get; } = path;
+}
+
+/// <summary>The one interface to the file system; <see cref="FileSystems.Current"/> picks the
+/// implementation for this OS. Everything here uses lstat semantics: links are never followed.</summary>
+internal interface IFileSystem
+{
+    /// <summary>True when owners and groups can be set (root on Unix).</summary>
+    bool CanPreserveOwner { get; }
+
+    /// <summary>True when a symbolic link's own modification time can be set.</summary>
+    bool CanSetLinkTimes { get; }
+
+    /// <summary>The effective user id of this process where owners exist (Unix); null elsewhere.</summary>
+    uint? ProcessUid { get; }
+
+    /// <summary>Metadata this implementation never preserves, whatever the destination.</summary>
+    MetadataLoss AlwaysLost { get; }
+
+    /// <summary>Adds the entries of a folder (not recursive) to <paramref name="into"/>. Entries that
+    /// cannot be read are reported through <paramref name="onEntryError"/> and left out.</summary>
+    void ReadDirectory(string path, List<FsEntry> into, bool withXattrs, Action<string, Exception> onEntryError);
+
+    /// <summary>The entry at a path, or null when nothing is there.</summary>
+    FsEntry? TryGetEntry(string path, bool withXattrs);
+
+    /// <summary>Copies a regular file to <paramref name="target"/>, which must not exist, with its
+    /// content (holes kept), permissions, owner when possible, extended attributes and times.</summary>
+    CopyOutcome CopyFile(string source, string target, FsEntry metadata, bool durable, CancellationToken cancel);
+
+    /// <summary>Sets metadata on an existing entry (never following a link).</summary>
+    MetadataLoss ApplyMetadata(string path, FsEntry desired, MetadataParts parts);
+
+    void CreateDirectory(string path);
+    void CreateSymbolicLink(string path, string target);
+    void CreateHardLink(string existingPath, string newPath);
+
+    /// <summary>Renames within one volume; replaces an existing file or link atomically.</summary>
+    void Rename(string from, string to);
+
+    /// <summary>Deletes a file, link or special file (not a folder).</summary>
+    void DeleteFile(string path);
+
+    /// <summary>Deletes an empty folder.</summary>
+    void DeleteDirectory(string path);
+
+    /// <summary>Makes a folder's entries durable (fsync of the folder on Unix; nothing on Windows).</summary>
+    void FlushDirectory(string path);
+
+    long GetAvailableBytes(string path);
+
+    /// <summary>A best-effort identifier of the volume holding a path.</summary>
+    string GetVolumeId(string path);
+
+    /// <summary>Opens a regular file for sequential reading without following links.</summary>
+    Stream OpenRead(string path);
+}

@@ -1,0 +1,632 @@
+using System.Buffers;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Unicode;
+using Microsoft.Win32.SafeHandles;
+using static PSClone.Platform.LinuxNative;
+
+namespace PSClone.Platform;
+
+/// <summary>Linux: statx, readdir, copy_file_range with holes kept, user xattrs, owners when root.</summary>
+internal sealed unsafe class LinuxFileSystem : IFileSystem
+{
+    private const string UserXattrPrefix = "user.";
+    private const int CopyChunk = 64 << 20;
+
+    [ThreadStatic] private static byte[]? t_buffer;
+
+    static LinuxFileSystem() => RegisterResolver();
+
+    public LinuxFileSystem()
+    {
+        ProcessUid = GetEUid();
+        CanPreserveOwner = ProcessUid == 0;
+    }
+
+    public bool CanPreserveOwner { get; }
+    public uint? ProcessUid { get; }
+    public bool CanSetLinkTimes => true;
+    public MetadataLoss AlwaysLost => MetadataLoss.FileAttributes;
+
+    private static byte[] Buffer => t_buffer ??= new byte[64 << 10];
+
+    internal static byte[] Z(string path)
+    {
+        int n = Encoding.UTF8.GetByteCount(path);
+        var bytes = new byte[n + 1];
+        Encoding.UTF8.GetBytes(path, bytes);
+        return bytes;
+    }
+
+    public void ReadDirectory(string path, List<FsEntry> into, bool withXattrs, Action<string, Exception> onEntryError)
+    {
+        nint dir;
+        fixed (byte* p = Z(path)) dir = OpenDir(p);
+        if (dir == 0) throw Error("Cannot open folder", path);
+        try
+        {
+            int fd = DirFd(dir);
+            string prefix = path.EndsWith('/') ? path : path + "/";
+            while (true)
+            {
+                Marshal.SetLastPInvokeError(0);
+                nint ent = ReadDir(dir);
+                if (ent == 0)
+                {
+                    int errno = Marshal.GetLastPInvokeError();
+                    if (errno != 0) throw Error("Cannot read folder", path, errno);
+                    break;
+                }
+                byte* namePtr = (byte*)ent + 19;
+                var nameBytes = MemoryMarshal.CreateReadOnlySpanFromNullTerminated(namePtr);
+                if (nameBytes.Length <= 2 && nameBytes[0] == (byte)'.' && (nameBytes.Length == 1 || nameBytes[1] == (byte)'.'))
+                    continue;
+                if (!Utf8.IsValid(nameBytes))
+                {
+                    onEntryError(prefix + Encoding.UTF8.GetString(nameBytes), new PlatformIOException(
+                        "Cannot copy", prefix + EscapeName(nameBytes), 84, IOFailure.Other,
+                        "the name is not valid UTF-8; rename it to a UTF-8 name"));
+                    continue;
+                }
+                string name = Encoding.UTF8.GetString(nameBytes);
+                Statx st;
+                if (StatxAt(fd, namePtr, AtSymlinkNoFollow, StatxBasicStats, &st) != 0)
+                {
+                    int errno = Marshal.GetLastPInvokeError();
+                    if (errno == 2) continue; // vanished between readdir and stat: it is simply gone
+                    onEntryError(prefix + name, Error("Cannot read", prefix + name, errno));
+                    continue;
+                }
+                var entry = ToEntry(name, in st);
+                if (entry.Kind == ItemType.SymbolicLink)
+                {
+                    try { entry.LinkTarget = ReadLink(fd, namePtr, prefix + name); }
+                    catch (PlatformIOException ex) { onEntryError(prefix + name, ex); continue; }
+                }
+                if (withXattrs && entry.Kind is ItemType.File or ItemType.Directory)
+                {
+                    try { entry.Xattrs = ReadXattrs(prefix + name); }
+                    catch (PlatformIOException ex) when (ex.Failure == IOFailure.NotFound) { continue; }
+                    catch (PlatformIOException ex) { onEntryError(prefix + name, ex); continue; }
+                }
+                into.Add(entry);
+            }
+        }
+        finally
+        {
+            CloseDir(dir);
+        }
+    }
+
+    private static string EscapeName(ReadOnlySpan<byte> name)
+    {
+        var sb = new StringBuilder();
+        foreach (byte b in name)
+        {
+            if (b is >= 0x20 and < 0x7f) sb.Append((char)b);
+            else sb.Append("\\x").Append(b.ToString("x2"));
+        }
+        return sb.ToString();
+    }
+
+    public FsEntry? TryGetEntry(string path, bool withXattrs)
+    {
+        Statx st;
+        var z = Z(path);
+        fixed (byte* p = z)
+        {
+            if (StatxAt(AtFdCwd, p, AtSymlinkNoFollow, StatxBasicStats, &st) != 0)
+            {
+                int errno = Marshal.GetLastPInvokeError();
+                if (errno is 2 or 20) return null; // ENOENT, ENOTDIR
+                throw Error("Cannot read", path, errno);
+            }
+            var entry = ToEntry(System.IO.Path.GetFileName(path.TrimEnd('/')), in st);
+            if (entry.Kind == ItemType.SymbolicLink) entry.LinkTarget = ReadLink(AtFdCwd, p, path);
+            if (withXattrs && entry.Kind is ItemType.File or ItemType.Directory) entry.Xattrs = ReadXattrs(path);
+            return entry;
+        }
+    }
+
+    private static FsEntry ToEntry(string name, in Statx st)
+    {
+        uint type = st.Mode & SIfMt;
+        var kind = type switch
+        {
+            SIfReg => ItemType.File,
+            SIfDir => ItemType.Directory,
+            SIfLnk => ItemType.SymbolicLink,
+            SIfIfo => ItemType.Fifo,
+            SIfSock => ItemType.Socket,
+            SIfChr => ItemType.CharacterDevice,
+            SIfBlk => ItemType.BlockDevice,
+            _ => ItemType.File,
+        };
+        return new FsEntry(name, kind)
+        {
+            Size = kind == ItemType.File || kind == ItemType.SymbolicLink ? (long)st.Size : 0,
+            MTimeNs = st.MTimeSec * 1_000_000_000L + st.MTimeNsec,
+            Mode = st.Mode & 0xFFFu,
+            Uid = st.Uid,
+            Gid = st.Gid,
+            Device = ((ulong)st.DevMajor << 32) | st.DevMinor,
+            Inode = st.Ino,
+            LinkCount = st.NLink,
+            AllocatedBytes = (long)st.Blocks * 512,
+        };
+    }
+
+    private static string ReadLink(int dirfd, byte* path, string display)
+    {
+        var buf = Buffer;
+        fixed (byte* b = buf)
+        {
+            nint n = ReadLinkAt(dirfd, path, b, buf.Length);
+            if (n < 0) throw Error("Cannot read link", display);
+            return Encoding.UTF8.GetString(b, (int)n);
+        }
+    }
+
+    private static XattrSet ReadXattrs(string path)
+    {
+        var z = Z(path);
+        fixed (byte* p = z)
+        {
+            var buf = Buffer;
+            nint n;
+            fixed (byte* b = buf) n = LListXattr(p, b, buf.Length);
+            if (n < 0)
+            {
+                int errno = Marshal.GetLastPInvokeError();
+                if (errno is 95 or 61) return XattrSet.Empty; // not supported / no data
+                if (errno == 34) // ERANGE: a very long list
+                {
+                    n = LListXattr(p, null, 0);
+                    buf = new byte[n];
+                    fixed (byte* b = buf) n = LListXattr(p, b, buf.Length);
+                }
+                if (n < 0) throw Error("Cannot list extended attributes of", path);
+            }
+            if (n == 0) return XattrSet.Empty;
+            List<KeyValuePair<string, byte[]>>? items = null;
+            var names = buf.AsSpan(0, (int)n).ToArray();
+            int start = 0;
+            for (int i = 0; i < names.Length; i++)
+            {
+                if (names[i] != 0) continue;
+                var nameSpan = names.AsSpan(start, i - start + 1); // with its NUL
+                start = i + 1;
+                string name = Encoding.UTF8.GetString(nameSpan[..^1]);
+                if (!name.StartsWith(UserXattrPrefix, StringComparison.Ordinal)) continue;
+                fixed (byte* np = nameSpan)
+                {
+                    nint len = LGetXattr(p, np, null, 0);
+                    if (len < 0) throw Error($"Cannot read extended attribute {name} of", path);
+                    var value = new byte[len];
+                    fixed (byte* vp = value) len = LGetXattr(p, np, vp, value.Length);
+                    if (len < 0) throw Error($"Cannot read extended attribute {name} of", path);
+                    (items ??= new()).Add(new(name, value.AsSpan(0, (int)len).ToArray()));
+                }
+            }
+            return items is null ? XattrSet.Empty : new XattrSet(items);
+        }
+    }
+
+    public CopyOutcome CopyFile(string source, string target, FsEntry metadata, bool durable, CancellationToken cancel)
+    {
+        int src = OpenSource(source);
+        try
+        {
+            var before = FStat(src, source);
+            if ((before.Mode & SIfMt) != SIfReg)
+                throw new PlatformIOException("Cannot copy", source, 0, IOFailure.Other, "it is no longer a regular file");
+
+            int dst;
+            fixed (byte* t = Z(target)) dst = Open(t, OWrOnly | OCreat | OExcl | OCloExec | ONoFollow, 0x180);
+            if (dst < 0) throw Error("Cannot create", target);
+            bool ok = false;
+            try
+            {
+                long size = (long)before.Size;
+                bool sparse = (long)before.Blocks * 512 < size;
+                long copied = sparse ? CopySparse(src, dst, size, source, target, cancel) : CopyAll(src, dst, source, target, cancel);
+                if (sparse && FTruncate(dst, size) != 0) throw Error("Cannot write", target);
+
+                var after = FStat(src, source);
+                if (after.Size != before.Size || after.MTimeSec != before.MTimeSec || after.MTimeNsec != before.MTimeNsec
+                    || (!sparse && copied != size))
+                    throw new SourceChangedException(source);
+
+                var desired = ToEntry(metadata.Name, in after);
+                desired.Xattrs = metadata.Xattrs;
+                var loss = SetMetadata(dst, target, desired);
+                if (durable && FSync(dst) != 0) throw Error("Cannot flush", target);
+                ok = true;
+                return new CopyOutcome(copied, size, desired.MTimeNs, loss);
+            }
+            finally
+            {
+                Close(dst);
+                if (!ok)
+                {
+                    fixed (byte* t = Z(target)) Unlink(t);
+                }
+            }
+        }
+        finally
+        {
+            Close(src);
+        }
+    }
+
+    private static readonly byte[] EmptyPath = { 0 };
+
+    private static Statx FStat(int fd, string display)
+    {
+        Statx st;
+        fixed (byte* e = EmptyPath)
+        {
+            if (StatxAt(fd, e, AtEmptyPath, StatxBasicStats, &st) != 0) throw Error("Cannot read", display);
+        }
+        return st;
+    }
+
+    private static int OpenSource(string source)
+    {
+        fixed (byte* s = Z(source))
+        {
+            // O_NOATIME keeps backups from touching access times; only the owner (or root) may ask for it.
+            int fd = Open(s, ORdOnly | OCloExec | ONoFollow | ONoAtime, 0);
+            if (fd < 0 && Marshal.GetLastPInvokeError() == 1) fd = Open(s, ORdOnly | OCloExec | ONoFollow, 0);
+            if (fd < 0) throw Error("Cannot open", source);
+            return fd;
+        }
+    }
+
+    private static long CopyAll(int src, int dst, string source, string target, CancellationToken cancel)
+    {
+        long total = 0;
+        bool useCopyRange = true;
+        while (true)
+        {
+            cancel.ThrowIfCancellationRequested();
+            nint n;
+            if (useCopyRange)
+            {
+                n = CopyFileRange(src, null, dst, null, CopyChunk, 0);
+                if (n < 0)
+                {
+                    int errno = Marshal.GetLastPInvokeError();
+                    if (errno is 18 or 22 or 38 or 95 or 1 && total == 0) // EXDEV, EINVAL, ENOSYS, EOPNOTSUPP, EPERM
+                    {
+                        useCopyRange = false;
+                        continue;
+                    }
+                    throw ReadOrWriteError(errno, source, target);
+                }
+            }
+            else
+            {
+                n = ReadWrite(src, dst, total, source, target);
+            }
+            if (n == 0) return total;
+            total += n;
+        }
+    }
+
+    private static nint ReadWrite(int src, int dst, long offset, string source, string target)
+    {
+        var buf = ArrayPool<byte>.Shared.Rent(1 << 20);
+        try
+        {
+            fixed (byte* b = buf)
+            {
+                nint n = PRead(src, b, buf.Length, offset);
+                if (n < 0) throw Error("Cannot read", source);
+                for (nint done = 0; done < n;)
+                {
+                    nint w = PWrite(dst, b + done, n - done, offset + done);
+                    if (w < 0) throw Error("Cannot write", target);
+                    done += w;
+                }
+                return n;
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buf);
+        }
+    }
+
+    /// <summary>Copies only the data extents (SEEK_DATA/SEEK_HOLE), so holes stay holes.</summary>
+    private static long CopySparse(int src, int dst, long size, string source, string target, CancellationToken cancel)
+    {
+        long copied = 0;
+        long pos = 0;
+        while (pos < size)
+        {
+            cancel.ThrowIfCancellationRequested();
+            long data = LSeek(src, pos, SeekData);
+            if (data < 0)
+            {
+                if (Marshal.GetLastPInvokeError() == 6) break; // ENXIO: no more data
+                throw Error("Cannot read", source);
+            }
+            long hole = LSeek(src, data, SeekHole);
+            if (hole < 0) throw Error("Cannot read", source);
+            long off = data;
+            while (off < hole)
+            {
+                cancel.ThrowIfCancellationRequested();
+                long inOff = off, outOff = off;
+                nint n = CopyFileRange(src, &inOff, dst, &outOff, (nint)Math.Min(CopyChunk, hole - off), 0);
+                if (n < 0)
+                {
+                    int errno = Marshal.GetLastPInvokeError();
+                    if (errno is not (18 or 22 or 38 or 95 or 1)) throw ReadOrWriteError(errno, source, target);
+                    n = ReadWriteAt(src, dst, off, (int)Math.Min(1 << 20, hole - off), source, target);
+                }
+                if (n == 0) return copied; // the file shrank: detected by the caller
+                off += n;
+                copied += n;
+            }
+            pos = hole;
+        }
+        return copied;
+    }
+
+    private static nint ReadWriteAt(int src, int dst, long offset, int count, string source, string target)
+    {
+        var buf = ArrayPool<byte>.Shared.Rent(count);
+        try
+        {
+            fixed (byte* b = buf)
+            {
+                nint n = PRead(src, b, count, offset);
+                if (n < 0) throw Error("Cannot read", source);
+                for (nint done = 0; done < n;)
+                {
+                    nint w = PWrite(dst, b + done, n - done, offset + done);
+                    if (w < 0) throw Error("Cannot write", target);
+                    done += w;
+                }
+                return n;
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buf);
+        }
+    }
+
+    /// <summary>copy_file_range does not say which side failed; ENOSPC, EDQUOT and EFBIG are the writer's.</summary>
+    private static PlatformIOException ReadOrWriteError(int errno, string source, string target) =>
+        errno is 28 or 122 or 27 or 30 ? Error("Cannot write", target, errno) : Error("Cannot copy", source, errno);
+
+    private MetadataLoss SetMetadata(int fd, string path, FsEntry desired)
+    {
+        var loss = MetadataLoss.None;
+        if (CanPreserveOwner)
+        {
+            if (FChown(fd, desired.Uid, desired.Gid) != 0) throw Error("Cannot set owner of", path);
+        }
+        if (FChmod(fd, desired.Mode) != 0)
+        {
+            if (Marshal.GetLastPInvokeError() is 1 or 95) loss |= MetadataLoss.Permissions;
+            else throw Error("Cannot set permissions of", path);
+        }
+        if (desired.Xattrs is { IsEmpty: false } xattrs)
+        {
+            foreach (var (name, value) in xattrs.Items)
+            {
+                fixed (byte* n = Z(name))
+                fixed (byte* v = value)
+                {
+                    if (FSetXattr(fd, n, v, value.Length, 0) != 0)
+                    {
+                        int errno = Marshal.GetLastPInvokeError();
+                        if (errno is 95 or 1 or 13) { loss |= MetadataLoss.ExtendedAttributes; break; }
+                        throw Error($"Cannot set extended attribute {name} of", path, errno);
+                    }
+                }
+            }
+        }
+        var times = stackalloc Timespec[2];
+        times[0] = new Timespec { Sec = 0, Nsec = UtimeOmit };
+        times[1] = ToTimespec(desired.MTimeNs);
+        if (FUtimens(fd, times) != 0) throw Error("Cannot set times of", path);
+        return loss;
+    }
+
+    private static Timespec ToTimespec(long ns) => new()
+    {
+        Sec = Math.DivRem(ns, 1_000_000_000L, out long rem) - (rem < 0 ? 1 : 0),
+        Nsec = rem < 0 ? rem + 1_000_000_000L : rem,
+    };
+
+    public MetadataLoss ApplyMetadata(string path, FsEntry desired, MetadataParts parts)
+    {
+        var loss = MetadataLoss.None;
+        var z = Z(path);
+        fixed (byte* p = z)
+        {
+            if ((parts & MetadataParts.Owner) != 0)
+            {
+                if (CanPreserveOwner)
+                {
+                    if (LChown(p, desired.Uid, desired.Gid) != 0) throw Error("Cannot set owner of", path);
+                }
+                else
+                {
+                    loss |= MetadataLoss.Owner;
+                }
+            }
+            if ((parts & MetadataParts.Mode) != 0 && desired.Kind != ItemType.SymbolicLink)
+            {
+                if (Chmod(p, desired.Mode) != 0)
+                {
+                    if (Marshal.GetLastPInvokeError() is 1 or 95) loss |= MetadataLoss.Permissions;
+                    else throw Error("Cannot set permissions of", path);
+                }
+            }
+            if ((parts & MetadataParts.Xattrs) != 0 && desired.Kind is ItemType.File or ItemType.Directory)
+            {
+                loss |= ReplaceXattrs(p, path, desired.Xattrs ?? XattrSet.Empty);
+            }
+            if ((parts & MetadataParts.Times) != 0)
+            {
+                var times = stackalloc Timespec[2];
+                times[0] = new Timespec { Sec = 0, Nsec = UtimeOmit };
+                times[1] = ToTimespec(desired.MTimeNs);
+                if (UtimensAt(AtFdCwd, p, times, AtSymlinkNoFollow) != 0) throw Error("Cannot set times of", path);
+            }
+        }
+        return loss;
+    }
+
+    private static MetadataLoss ReplaceXattrs(byte* p, string path, XattrSet desired)
+    {
+        XattrSet current;
+        try { current = ReadXattrs(path); }
+        catch (PlatformIOException) { return desired.IsEmpty ? MetadataLoss.None : MetadataLoss.ExtendedAttributes; }
+        foreach (var (name, _) in current.Items)
+        {
+            if (desired.Items.Any(d => d.Key == name)) continue;
+            fixed (byte* n = Z(name))
+            {
+                if (LRemoveXattr(p, n) != 0) throw Error($"Cannot remove extended attribute {name} of", path);
+            }
+        }
+        foreach (var (name, value) in desired.Items)
+        {
+            fixed (byte* n = Z(name))
+            fixed (byte* v = value)
+            {
+                if (LSetXattr(p, n, v, value.Length, 0) != 0)
+                {
+                    int errno = Marshal.GetLastPInvokeError();
+                    if (errno is 95 or 1 or 13) return MetadataLoss.ExtendedAttributes;
+                    throw Error($"Cannot set extended attribute {name} of", path, errno);
+                }
+            }
+        }
+        return MetadataLoss.None;
+    }
+
+    public void CreateDirectory(string path)
+    {
+        fixed (byte* p = Z(path))
+        {
+            if (MkDir(p, 0x1C0) != 0) throw Error("Cannot create folder", path); // 0700 until its metadata is set
+        }
+    }
+
+    public void CreateSymbolicLink(string path, string target)
+    {
+        fixed (byte* p = Z(path))
+        fixed (byte* t = Z(target))
+        {
+            if (Symlink(t, p) != 0) throw Error("Cannot create link", path);
+        }
+    }
+
+    public void CreateHardLink(string existingPath, string newPath)
+    {
+        fixed (byte* e = Z(existingPath))
+        fixed (byte* n = Z(newPath))
+        {
+            if (Link(e, n) != 0) throw Error("Cannot create hard link", newPath);
+        }
+    }
+
+    public void Rename(string from, string to)
+    {
+        fixed (byte* f = Z(from))
+        fixed (byte* t = Z(to))
+        {
+            if (LinuxNative.Rename(f, t) != 0) throw Error("Cannot move", from + "' to '" + to);
+        }
+    }
+
+    public void DeleteFile(string path)
+    {
+        fixed (byte* p = Z(path))
+        {
+            if (Unlink(p) != 0) throw Error("Cannot delete", path);
+        }
+    }
+
+    public void DeleteDirectory(string path)
+    {
+        fixed (byte* p = Z(path))
+        {
+            if (RmDir(p) != 0) throw Error("Cannot delete folder", path);
+        }
+    }
+
+    public void FlushDirectory(string path)
+    {
+        int fd;
+        fixed (byte* p = Z(path)) fd = Open(p, ORdOnly | ODirectory | OCloExec, 0);
+        if (fd < 0) throw Error("Cannot open folder", path);
+        try
+        {
+            if (FSync(fd) != 0) throw Error("Cannot flush folder", path);
+        }
+        finally
+        {
+            Close(fd);
+        }
+    }
+
+    public long GetAvailableBytes(string path)
+    {
+        StatVfs st;
+        fixed (byte* p = Z(path))
+        {
+            if (StatVfsPath(p, &st) != 0) throw Error("Cannot read free space of", path);
+        }
+        return (long)(st.BAvail * st.FrSize);
+    }
+
+    public string GetVolumeId(string path)
+    {
+        StatVfs st;
+        fixed (byte* p = Z(path))
+        {
+            if (StatVfsPath(p, &st) != 0) return "";
+        }
+        return st.FsId == 0 ? "" : "fsid:" + st.FsId.ToString("x16");
+    }
+
+    public Stream OpenRead(string path)
+    {
+        int fd = OpenSource(path);
+        var handle = new SafeFileHandle(fd, ownsHandle: true);
+        return new FileStream(handle, FileAccess.Read, bufferSize: 0);
+    }
+
+    private static PlatformIOException Error(string operation, string path) =>
+        Error(operation, path, Marshal.GetLastPInvokeError());
+
+    internal static PlatformIOException Error(string operation, string path, int errno)
+    {
+        var failure = errno switch
+        {
+            2 => IOFailure.NotFound,
+            1 or 13 or 30 => IOFailure.AccessDenied,
+            28 or 122 => IOFailure.DiskFull,
+            17 => IOFailure.AlreadyExists,
+            39 => IOFailure.NotEmpty,
+            18 => IOFailure.CrossDevice,
+            38 or 95 => IOFailure.NotSupported,
+            36 => IOFailure.NameTooLong,
+            21 => IOFailure.IsDirectory,
+            20 => IOFailure.NotDirectory,
+            4 or 5 or 11 or 16 or 110 or 116 => IOFailure.Transient,
+            _ => IOFailure.Other,
+        };
+        string detail = Marshal.PtrToStringUTF8(StrError(errno)) ?? $"error {errno}";
+        return new PlatformIOException(operation, path, errno, failure, detail);
+    }
+}

@@ -1,0 +1,25 @@
+using System.Management.Automation;
+
+namespace PSClone.Commands;
+
+/// <summary>The one place that turns engine failures into ErrorRecords: stable ids, the matching
+/// ErrorCategory (FailureKind names are ErrorCategory names), the item as target object.</summary>
+internal static class Errors
+{
+    public static ErrorCategory CategoryOf(FailureKind kind) =>
+        Enum.TryParse<ErrorCategory>(kind.ToString(), out var category) ? category : ErrorCategory.NotSpecified;
+
+    public static ErrorRecord From(PSCloneException ex) =>
+        new(ex, ex.ErrorId, CategoryOf(ex.Kind), ex.Target);
+
+    public static ErrorRecord From(EngineError error) =>
+        new(error.Exception ?? new PSCloneException(error.ErrorId, error.Kind, error.Message, error.Target),
+            error.ErrorId, CategoryOf(error.Kind), error.Target)
+        {
+            ErrorDetails = new ErrorDetails(error.Message),
+        };
+
+    public static ErrorRecord NotFileSystem(string parameter, string path) =>
+        new(new ArgumentException($"-{parameter} '{path}' is not a file-system path. Give a folder on a disk (a FileSystem provider path)."),
+            "PathNotFileSystem", ErrorCategory.InvalidArgument, path);
+}

@@ -1,0 +1,214 @@
+using PSClone.Cloning;
+using PSClone.Platform;
+using PSClone.Tests.Support;
+using Xunit;
+
+namespace PSClone.Tests;
+
+public sealed class CloneEngineTests : IDisposable
+{
+    private readonly TempDir _dir = new("clone");
+    private string Src => _dir["src"];
+    private string Dst => _dir["dst"];
+
+    public void Dispose() => _dir.Dispose();
+
+    internal static CloneRunResult Clone(string src, string dst, RecordingEvents? events = null, Func<CloneRequest, CloneRequest>? adjust = null, IFileSystem? fs = null)
+    {
+        var request = new CloneRequest { Source = src, Destination = dst, SafetyNetLimits = new SafetyNetLimits { MinFreeBytes = 0 }, RetryDelay = TimeSpan.Zero };
+        if (adjust is not null) request = adjust(request);
+        var engine = fs is null ? new CloneEngine() : new CloneEngine(fs);
+        return engine.Run(request, events ?? new RecordingEvents(), CancellationToken.None);
+    }
+
+    [Fact]
+    public void FirstClone_ReproducesEveryItemAndAttribute()
+    {
+        TreeBuilder.Sample(Src);
+        var events = new RecordingEvents();
+        var result = Clone(Src, Dst, events);
+
+        Assert.Equal(CloneStatus.Success, result.Status);
+        Assert.Empty(events.Errors);
+        Assert.Equal("", TreeState.Diff(TreeState.Read(Src), TreeState.Read(Dst)));
+        var dst = TreeState.Read(Dst);
+        Assert.True(dst.Items["sparse.bin"].Sparse, "the sparse file stays sparse");
+        Assert.Equal(dst.Items["a.txt"].LinkGroup, dst.Items["docs/a-hardlink"].LinkGroup);
+        Assert.NotEqual(0, dst.Items["a.txt"].LinkGroup);
+        Assert.Equal("../nowhere/at/all", dst.Items["docs/dangling"].LinkTarget);
+        Assert.True(File.Exists(Path.Combine(Dst, ".psclone")), "the identity marker is written");
+        Assert.Equal(result.ItemsScanned, result.ItemsCopied);
+    }
+
+    [Fact]
+    public void SecondRunWithNothingChanged_CopiesAndWritesNothing()
+    {
+        TreeBuilder.Sample(Src);
+        Clone(Src, Dst);
+        var before = TreeState.Read(Dst, includeReserved: true);
+        var events = new RecordingEvents();
+        var result = Clone(Src, Dst, events);
+
+        Assert.Equal(CloneStatus.Success, result.Status);
+        Assert.Empty(events.CloneItems);
+        Assert.Equal(0, result.ItemsCopied + result.ItemsUpdated + result.ItemsArchived + result.ItemsDeleted);
+        var after = TreeState.Read(Dst, includeReserved: true);
+        // Same inodes, times and content: nothing was rewritten (the lock file's content is the only write).
+        foreach (var (path, state) in before.Items.Where(i => i.Key != ".psclone.lock"))
+            Assert.Equal(state, after.Items[path]);
+        Assert.False(Directory.Exists(Path.Combine(Dst, "_PSClone SafetyNet")));
+    }
+
+    [Fact]
+    public void ChangedFile_IsReplacedAtomically_AndOldVersionGoesToSafetyNet()
+    {
+        var tree = TreeBuilder.Sample(Src);
+        Clone(Src, Dst);
+        tree.File("docs/report.docx", "report v2 (longer)");
+        var events = new RecordingEvents();
+        var result = Clone(Src, Dst, events);
+
+        Assert.Equal(1, result.ItemsUpdated);
+        Assert.Equal(1, result.ItemsArchived);
+        Assert.Equal("report v2 (longer)", File.ReadAllText(Path.Combine(Dst, "docs/report.docx")));
+        string archived = Path.Combine(result.SafetyNetFolder!, "docs/report.docx");
+        Assert.Equal("report v1", File.ReadAllText(archived));
+        Assert.Contains("Archived docs/report.docx", events.Actions());
+        Assert.Contains("Updated docs/report.docx", events.Actions());
+        Assert.Equal("", TreeState.Diff(TreeState.Read(Src), TreeState.Read(Dst)));
+    }
+
+    [Fact]
+    public void Checksum_FindsAChangeThatKeepsSizeAndTime()
+    {
+        var tree = new TreeBuilder(Src).File("same.bin", "AAAA", mtimeNs: 1_650_000_000_000_000_000);
+        Clone(Src, Dst);
+        tree.File("same.bin", "BBBB", mtimeNs: 1_650_000_000_000_000_000);
+
+        var quick = Clone(Src, Dst);
+        Assert.Equal(0, quick.ItemsUpdated);
+        Assert.Equal("AAAA", File.ReadAllText(Path.Combine(Dst, "same.bin")));
+
+        var thorough = Clone(Src, Dst, adjust: r => r with { Checksum = true });
+        Assert.Equal(1, thorough.ItemsUpdated);
+        Assert.Equal("BBBB", File.ReadAllText(Path.Combine(Dst, "same.bin")));
+    }
+
+    [Fact]
+    public void TempFilesOfAnInterruptedRun_AreRemovedByTheNextRun()
+    {
+        TreeBuilder.Sample(Src);
+        Clone(Src, Dst);
+        string stale = Path.Combine(Dst, "docs", ".psclone-0123456789abcdef.tmp");
+        File.WriteAllText(stale, "half a file");
+        var result = Clone(Src, Dst);
+        Assert.False(File.Exists(stale));
+        Assert.Equal(CloneStatus.Success, result.Status);
+    }
+
+    [Fact]
+    public async Task Fifo_IsSkippedWithAWarning_AndNeverOpened()
+    {
+        new TreeBuilder(Src).File("a", "a").Fifo("pipe");
+        var events = new RecordingEvents();
+        var task = Task.Run(() => Clone(Src, Dst, events));
+        // A clone that opened the FIFO for reading would hang here.
+        var result = await task.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(CloneStatus.CompletedWithWarnings, result.Status);
+        Assert.Equal(1, result.ItemsSkipped);
+        Assert.Contains(events.Warnings, w => w.Contains("pipe", StringComparison.Ordinal));
+        Assert.False(File.Exists(Path.Combine(Dst, "pipe")));
+        Assert.True(File.Exists(Path.Combine(Dst, "a")));
+    }
+
+    [Fact]
+    public void DryRun_ReportsExactlyWhatTheRealRunDoes_AndChangesNothing()
+    {
+        var tree = TreeBuilder.Sample(Src);
+        Clone(Src, Dst);
+        tree.File("docs/report.docx", "v2").Delete("docs/deep").File("new/file.txt", "new").Delete("link-to-a").File("link-to-a", "now a file");
+        File.SetUnixFileMode(tree.Full("bin/tool"), (UnixFileMode)0x1C0);
+        var before = TreeState.Read(Dst, includeReserved: true);
+
+        var dry = new RecordingEvents();
+        var planned = Clone(Src, Dst, dry, r => r with { DryRun = true });
+        Assert.True(planned.DryRun);
+        Assert.Equal("", TreeState.Diff(before, TreeState.Read(Dst, includeReserved: true)));
+
+        var real = new RecordingEvents();
+        Clone(Src, Dst, real);
+        Assert.Equal(dry.Actions(), real.Actions());
+        Assert.NotEmpty(real.Actions());
+        Assert.Equal("", TreeState.Diff(TreeState.Read(Src), TreeState.Read(Dst)));
+    }
+
+    [Fact]
+    public void ReadOnlyFolders_AreFilledAndThenMadeReadOnly()
+    {
+        var tree = new TreeBuilder(Src).File("ro/inner/file.txt", "x").Dir("ro/inner", (UnixFileMode)0x16D).Dir("ro", (UnixFileMode)0x16D);
+        tree.Stamp("ro/inner").Stamp("ro");
+        Clone(Src, Dst);
+        Assert.Equal("", TreeState.Diff(TreeState.Read(Src), TreeState.Read(Dst)));
+        File.SetUnixFileMode(tree.Full("ro"), (UnixFileMode)0x1ED);
+        tree.File("ro/added.txt", "y");
+        File.SetUnixFileMode(tree.Full("ro"), (UnixFileMode)0x16D);
+        Clone(Src, Dst);
+        Assert.Equal("", TreeState.Diff(TreeState.Read(Src), TreeState.Read(Dst)));
+    }
+
+    [Fact]
+    public void HardLinkGroups_StayLinked_WhenTheirContentChanges()
+    {
+        var tree = new TreeBuilder(Src).File("one", "v1").HardLink("two", "one").HardLink("sub/three", "one").File("solo", "s");
+        Clone(Src, Dst);
+        tree.File("one", "version two");
+        var result = Clone(Src, Dst);
+        var dst = TreeState.Read(Dst);
+        Assert.Equal("", TreeState.Diff(TreeState.Read(Src), dst));
+        Assert.Equal(3, dst.Items.Values.Count(i => i.LinkGroup == dst.Items["one"].LinkGroup));
+        Assert.Equal(3, result.ItemsArchived);
+        Assert.Equal("v1", File.ReadAllText(Path.Combine(result.SafetyNetFolder!, "sub/three")));
+    }
+
+    [Fact]
+    public void TypeChanges_ReplaceTheOldItem_AndArchiveIt()
+    {
+        var tree = new TreeBuilder(Src).File("was-file", "f").Dir("was-dir").File("was-dir/inner", "i").Symlink("was-link", "x");
+        Clone(Src, Dst);
+        tree.Delete("was-file").Dir("was-file").File("was-file/now", "n")
+            .Delete("was-dir").File("was-dir", "now a file")
+            .Delete("was-link").Dir("was-link");
+        var result = Clone(Src, Dst);
+        Assert.Equal(CloneStatus.Success, result.Status);
+        Assert.Equal("", TreeState.Diff(TreeState.Read(Src), TreeState.Read(Dst)));
+        Assert.Equal("i", File.ReadAllText(Path.Combine(result.SafetyNetFolder!, "was-dir/inner")));
+        Assert.Equal("f", File.ReadAllText(Path.Combine(result.SafetyNetFolder!, "was-file")));
+    }
+
+    [Fact]
+    public void PortableFileSystem_ClonesContentTimesModesAndLinks()
+    {
+        new TreeBuilder(Src).File("a.txt", "alpha").File("sub/b.txt", "beta", (UnixFileMode)0x180).Symlink("l", "a.txt").Dir("empty").Stamp("sub");
+        var first = new RecordingEvents();
+        var result = Clone(Src, Dst, first, fs: new PortableFileSystem());
+        Assert.True(result.Status == CloneStatus.Success, $"{result.Status}: {string.Join("; ", result.ErrorMessages.Concat(first.Warnings).Concat(result.MetadataNotPreserved))}");
+        // .NET's own APIs keep times to 100 ns and cannot set a link's time.
+        var expected = TreeState.Read(Src);
+        var actual = TreeState.Read(Dst);
+        foreach (var (path, item) in expected.Items)
+        {
+            var got = actual.Items[path];
+            Assert.Equal(item.Type, got.Type);
+            Assert.Equal(item.ContentHash, got.ContentHash);
+            Assert.Equal(item.LinkTarget, got.LinkTarget);
+            if (item.Type != ItemType.SymbolicLink)
+            {
+                Assert.Equal(item.Mode, got.Mode);
+                Assert.Equal(item.MTimeNs / 100, got.MTimeNs / 100);
+            }
+        }
+        var events = new RecordingEvents();
+        Clone(Src, Dst, events, fs: new PortableFileSystem());
+        Assert.Empty(events.Actions());
+    }
+}

@@ -1,0 +1,80 @@
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace PSClone.Tests.Support;
+
+/// <summary>libc calls tests use to build trees (xattrs, FIFOs, owners, nanosecond times).</summary>
+public static partial class Native
+{
+    [LibraryImport("libc.so.6", EntryPoint = "lsetxattr", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int LSetXattr(string path, string name, byte[] value, nint size, int flags);
+
+    [LibraryImport("libc.so.6", EntryPoint = "lgetxattr", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial nint LGetXattr(string path, string name, byte[]? value, nint size);
+
+    [LibraryImport("libc.so.6", EntryPoint = "mkfifo", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int MkFifo(string path, uint mode);
+
+    [LibraryImport("libc.so.6", EntryPoint = "lchown", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int LChown(string path, uint uid, uint gid);
+
+    [LibraryImport("libc.so.6", EntryPoint = "link", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int Link(string existing, string path);
+
+    public static void HardLink(string existing, string path)
+    {
+        if (Link(existing, path) != 0) throw new IOException($"link {path}: errno {Marshal.GetLastPInvokeError()}");
+    }
+
+    [LibraryImport("libc.so.6", EntryPoint = "geteuid")]
+    private static partial uint GetEUid();
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct Timespec
+    {
+        public long Sec;
+        public long Nsec;
+    }
+
+    [LibraryImport("libc.so.6", EntryPoint = "utimensat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int UtimensAt(int dirfd, string path, Timespec[] times, int flags);
+
+    public static bool IsRoot => OperatingSystem.IsLinux() && GetEUid() == 0;
+
+    public static void SetXattr(string path, string name, string value)
+    {
+        var bytes = Encoding.UTF8.GetBytes(value);
+        if (LSetXattr(path, name, bytes, bytes.Length, 0) != 0)
+            throw new IOException($"lsetxattr {path} {name}: errno {Marshal.GetLastPInvokeError()}");
+    }
+
+    public static string? GetXattr(string path, string name)
+    {
+        nint n = LGetXattr(path, name, null, 0);
+        if (n < 0) return null;
+        var buf = new byte[n];
+        n = LGetXattr(path, name, buf, n);
+        return n < 0 ? null : Encoding.UTF8.GetString(buf, 0, (int)n);
+    }
+
+    public static void MakeFifo(string path)
+    {
+        if (MkFifo(path, 0x1A4) != 0) throw new IOException($"mkfifo {path}: errno {Marshal.GetLastPInvokeError()}");
+    }
+
+    public static void Chown(string path, uint uid, uint gid)
+    {
+        if (LChown(path, uid, gid) != 0) throw new IOException($"lchown {path}: errno {Marshal.GetLastPInvokeError()}");
+    }
+
+    /// <summary>Sets the modification time with nanoseconds, without following links.</summary>
+    public static void SetMTime(string path, long unixNs)
+    {
+        var times = new[]
+        {
+            new Timespec { Sec = 0, Nsec = (1L << 30) - 2 },
+            new Timespec { Sec = Math.DivRem(unixNs, 1_000_000_000L, out long rem), Nsec = rem },
+        };
+        if (UtimensAt(-100, path, times, 0x100) != 0) throw new IOException($"utimensat {path}: errno {Marshal.GetLastPInvokeError()}");
+    }
+}
