@@ -11,7 +11,7 @@ internal sealed class DestinationLock : IDisposable
 
     private DestinationLock(FileStream stream) => _stream = stream;
 
-    public static DestinationLock Acquire(string destination, string source)
+    public static DestinationLock Acquire(string destination)
     {
         string path = Path.Combine(destination, ReservedNames.Lock);
         FileStream stream;
@@ -26,6 +26,13 @@ internal sealed class DestinationLock : IDisposable
                 $"Another PSClone run is using the destination '{destination}'{holder}. Wait for it to finish; " +
                 $"if no run is active, the lock file '{path}' is stale only when its process has ended.", destination, ex);
         }
+        return new DestinationLock(stream);
+    }
+
+    /// <summary>Records who holds the lock, for the message a second run shows. Called once the run
+    /// is going ahead, so a refused run leaves the lock file as it was.</summary>
+    public void RecordHolder(string source)
+    {
         var info = new
         {
             pid = Environment.ProcessId,
@@ -34,10 +41,9 @@ internal sealed class DestinationLock : IDisposable
             started = DateTimeOffset.Now,
         };
         var bytes = JsonSerializer.SerializeToUtf8Bytes(info);
-        stream.SetLength(0);
-        stream.Write(bytes);
-        stream.Flush();
-        return new DestinationLock(stream);
+        _stream.SetLength(0);
+        _stream.Write(bytes);
+        _stream.Flush();
     }
 
     private static string DescribeHolder(string path)

@@ -66,7 +66,7 @@ internal sealed class FolderDestination : ICloneDestination
     {
         _started = started;
         if (_fs.TryGetEntry(_root, false) is null) _fs.CreateDirectory(_root);
-        _lock = DestinationLock.Acquire(_root, _request.Source);
+        _lock = DestinationLock.Acquire(_root);
         if (Marker is null) Traits = Traits with { TimeResolutionNs = ProbeTimeResolution() };
     }
 
@@ -134,6 +134,7 @@ internal sealed class FolderDestination : ICloneDestination
                 events.Warning($"Could not remove '{temp}', left by an interrupted run: {ex.Message}");
             }
         }
+        _lock?.RecordHolder(_request.Source);
         WriteMarkerIfChanged();
         var pruned = _safetyNet.Prune(_request.SafetyNetLimits, keep: null, cancel);
         _pruned += pruned.Count;

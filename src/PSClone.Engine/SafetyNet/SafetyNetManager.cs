@@ -123,7 +123,8 @@ public sealed class SafetyNetManager
         if (_fs.TryGetEntry(item.ArchivedPath, false) is null)
             throw new PSCloneException("SafetyNetItemNotFound", FailureKind.ObjectNotFound,
                 $"'{item.RelativePath}' is no longer in the SafetyNet run '{item.RunName}' (pruned or removed). List the SafetyNet again.", item.RelativePath);
-        using var runLock = intoDestination ? DestinationLock.Acquire(destination, "restore") : null;
+        using var runLock = intoDestination ? DestinationLock.Acquire(destination) : null;
+        runLock?.RecordHolder("Restore-SafetyNetItem");
         string target = root + "/" + item.RelativePath;
         string parent = Path.GetDirectoryName(target)!;
         Directory.CreateDirectory(parent);
