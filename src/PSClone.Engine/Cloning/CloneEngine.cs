@@ -22,6 +22,7 @@ public sealed class CloneEngine
     {
         var started = DateTimeOffset.Now;
         var counters = new RunCounters();
+        events = new WarningCounter(events, counters);
         var paths = ClonePaths.Resolve(request, _fs);
         request = request with { Source = paths.Source, Destination = paths.Destination };
         var filter = new PathFilter(request.Include, request.Exclude, request.FilterFile);
@@ -63,7 +64,6 @@ public sealed class CloneEngine
                 $"The source folder '{paths.Source}' cannot be read. Check its permissions, or run with more privileges.", paths.Source);
         foreach (var name in sourceScan.ReservedSkipped)
         {
-            Interlocked.Increment(ref counters.Warnings);
             events.Warning($"Skipped '{name}' at the source root: PSClone keeps that name for its own files at a destination.");
         }
 
@@ -94,8 +94,9 @@ public sealed class CloneEngine
                     events.Item(item);
                 }
             }
-            return Summarize(request, started, counters, plan, new DestinationSummary(), loss | _fs.AlwaysLost & UsedMetadata(sourceScan.Root),
-                dryRun: true, status: null);
+            loss |= _fs.AlwaysLost & UsedMetadata(sourceScan.Root);
+            ReportLoss(loss, events);
+            return Summarize(request, started, counters, plan, new DestinationSummary(), loss, dryRun: true, status: null);
         }
 
         int changes = plan.ChangeCount;
@@ -126,13 +127,28 @@ public sealed class CloneEngine
             counters.ErrorMessages.Enqueue(ex.Message);
             events.Error(new EngineError(ex.ErrorId, ex.Kind, ex.Message, ex.Target, ex));
         }
-        foreach (var warning in summary.Warnings)
-        {
-            Interlocked.Increment(ref counters.Warnings);
-            events.Warning(warning);
-        }
+        foreach (var warning in summary.Warnings) events.Warning(warning);
         loss |= destination.Loss | (_fs.AlwaysLost & UsedMetadata(sourceScan.Root));
+        ReportLoss(loss, events);
         return Summarize(request, started, counters, plan, summary, loss, dryRun: false, status);
+    }
+
+    /// <summary>Metadata the destination could not keep: one warning per run, not one per item.</summary>
+    private static void ReportLoss(MetadataLoss loss, IEngineEvents events)
+    {
+        if (loss == MetadataLoss.None) return;
+        var reasons = Enum.GetValues<MetadataLoss>().Where(f => f != MetadataLoss.None && loss.HasFlag(f)).Select(f => f switch
+        {
+            MetadataLoss.Owner => "owners and groups (run as root/administrator to keep them)",
+            MetadataLoss.ExtendedAttributes => "extended attributes (not supported here)",
+            MetadataLoss.Permissions => "permission bits (not supported by the destination)",
+            MetadataLoss.Timestamps => "exact modification times (the destination keeps coarser times)",
+            MetadataLoss.HardLinks => "hard links (copied as separate files)",
+            MetadataLoss.Sparseness => "holes in sparse files (written out in full)",
+            MetadataLoss.FileAttributes => "file attributes",
+            _ => f.ToString(),
+        });
+        events.Warning("Not preserved on this destination: " + string.Join("; ", reasons) + ".");
     }
 
     private static DestinationSummary FinishAfterStop(ICloneDestination destination, FsEntry sourceRoot)
@@ -234,7 +250,7 @@ public sealed class CloneEngine
     {
         var lossNames = Enum.GetValues<MetadataLoss>().Where(f => f != MetadataLoss.None && loss.HasFlag(f))
             .Select(f => f.ToString()).ToArray();
-        int warnings = counters.Warnings + (lossNames.Length > 0 ? 1 : 0);
+        int warnings = counters.Warnings;
         var errors = counters.ErrorMessages.ToArray();
         var finalStatus = status ?? (counters.Errors > 0 ? CloneStatus.CompletedWithErrors
             : warnings > 0 ? CloneStatus.CompletedWithWarnings : CloneStatus.Success);
@@ -264,5 +280,21 @@ public sealed class CloneEngine
             AdjustedMinFreeBytes = summary.AdjustedMinFreeBytes,
             SnapshotId = summary.SnapshotId,
         };
+    }
+
+    /// <summary>Counts every warning the run reports, whoever reports it, for the run's status.</summary>
+    private sealed class WarningCounter(IEngineEvents inner, RunCounters counters) : IEngineEvents
+    {
+        public void Item(object item) => inner.Item(item);
+        public void Progress(EngineProgress progress) => inner.Progress(progress);
+        public void Verbose(string message) => inner.Verbose(message);
+        public void Error(EngineError error) => inner.Error(error);
+        public bool ShouldProcess(string target, string action) => inner.ShouldProcess(target, action);
+
+        public void Warning(string message)
+        {
+            Interlocked.Increment(ref counters.Warnings);
+            inner.Warning(message);
+        }
     }
 }

@@ -254,7 +254,6 @@ internal sealed class PlanRunner
             }
             else if (item.Action == CloneAction.Skipped)
             {
-                Interlocked.Increment(ref _counters.Warnings);
                 _events.Warning($"Skipped '{item.RelativePath}': {item.Reason.ToLowerInvariant()}.");
             }
             _events.Item(item);
