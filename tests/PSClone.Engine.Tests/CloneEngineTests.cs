@@ -212,3 +212,111 @@ public sealed class CloneEngineTests : IDisposable
         Assert.Empty(events.Actions());
     }
 }
+
+public sealed class XattrAndFaultTests : IDisposable
+{
+    private readonly TempDir _dir = new("xattr");
+    private string Src => _dir["src"];
+    private string Dst => _dir["dst"];
+
+    public void Dispose() => _dir.Dispose();
+
+    private CloneRunResult Run(InstrumentedFileSystem fs, RecordingEvents? events = null, Func<CloneRequest, CloneRequest>? adjust = null)
+    {
+        var request = new CloneRequest { Source = Src, Destination = Dst, SafetyNetLimits = new SafetyNetLimits { MinFreeBytes = 0 }, RetryDelay = TimeSpan.Zero };
+        if (adjust is not null) request = adjust(request);
+        return new CloneEngine(fs) { XattrClockMargin = TimeSpan.Zero }.Run(request, events ?? new RecordingEvents(), CancellationToken.None);
+    }
+
+    [Fact]
+    public void ExtendedAttributes_AreComparedOnlyForItemsChangedSinceTheLastCompleteRun()
+    {
+        var tree = new TreeBuilder(Src);
+        for (int i = 0; i < 50; i++) tree.File($"d/{i}.txt", $"{i}").Xattr($"d/{i}.txt", "user.n", $"{i}");
+        tree.Stamp("d");
+        Thread.Sleep(20); // times are compared to the millisecond: keep the tree's changes clear of the run's start
+        var fs = new InstrumentedFileSystem(new LinuxFileSystem());
+        Run(fs);
+        Thread.Sleep(20);
+        tree.Xattr("d/7.txt", "user.n", "seven");   // changes no time but the status-change time
+
+        var counting = new InstrumentedFileSystem(new LinuxFileSystem());
+        var read = new System.Collections.Concurrent.ConcurrentBag<string>();
+        counting.Fault = (op, p) => { if (op == nameof(IFileSystem.ReadXattrs)) read.Add(p); return null; };
+        var events = new RecordingEvents();
+        var result = Run(counting, events);
+
+        Assert.Equal(new[] { "Updated d/7.txt" }, events.Actions());
+        Assert.Contains("Extended attributes differ", events.CloneItems.Single().Reason, StringComparison.Ordinal);
+        Assert.Equal("seven", Native.GetXattr(Path.Combine(Dst, "d/7.txt"), "user.n"));
+        Assert.True(counting.Count(nameof(IFileSystem.ReadXattrs)) <= 6, string.Join(", ", read) + $"read xattrs {counting.Count(nameof(IFileSystem.ReadXattrs))} times: should be only the changed item (and the root)");
+
+        var quiet = new InstrumentedFileSystem(new LinuxFileSystem());
+        var noop = new RecordingEvents();
+        Run(quiet, noop);
+        Assert.Empty(noop.Actions());
+    }
+
+    [Fact]
+    public void TransientErrors_AreRetried_ThenTheItemSucceeds()
+    {
+        new TreeBuilder(Src).File("flaky.txt", "content").File("fine.txt", "ok");
+        int failures = 0;
+        var fs = new InstrumentedFileSystem(new LinuxFileSystem())
+        {
+            Fault = (op, path) => op == nameof(IFileSystem.CopyFile) && path.EndsWith("flaky.txt", StringComparison.Ordinal) && failures < 2
+                ? new PlatformIOException("Cannot read", path, 5, IOFailure.Transient, $"Input/output error ({++failures})") : null,
+        };
+        var events = new RecordingEvents();
+        var result = Run(fs, events, r => r with { RetryCount = 2 });
+        Assert.Equal(CloneStatus.Success, result.Status);
+        Assert.Equal(2, failures);
+        Assert.Equal("content", File.ReadAllText(Path.Combine(Dst, "flaky.txt")));
+    }
+
+    [Fact]
+    public void PersistentErrors_FailOnlyThatItem_WithAStableId()
+    {
+        new TreeBuilder(Src).File("bad.txt", "content").File("good.txt", "ok");
+        var fs = new InstrumentedFileSystem(new LinuxFileSystem())
+        {
+            Fault = (op, path) => op == nameof(IFileSystem.CopyFile) && path.EndsWith("bad.txt", StringComparison.Ordinal)
+                ? new PlatformIOException("Cannot open", path, 13, IOFailure.AccessDenied, "Permission denied") : null,
+        };
+        var events = new RecordingEvents();
+        var result = Run(fs, events, r => r with { RetryCount = 3 });
+        Assert.Equal(CloneStatus.CompletedWithErrors, result.Status);
+        Assert.Equal(1, result.ItemsFailed);
+        var error = Assert.Single(events.Errors);
+        Assert.Equal("ItemAccessDenied", error.ErrorId);
+        Assert.Equal(FailureKind.PermissionDenied, error.Kind);
+        Assert.Equal("bad.txt", error.Target);
+        Assert.Equal(1, fs.Count(nameof(IFileSystem.CopyFile)) - 1); // not retried: permissions do not heal
+        Assert.False(File.Exists(Path.Combine(Dst, "bad.txt")));
+        Assert.Equal("ok", File.ReadAllText(Path.Combine(Dst, "good.txt")));
+    }
+
+    [Fact]
+    public void Verify_ReReadsEveryCopiedFile_AndCatchesACorruptCopy()
+    {
+        new TreeBuilder(Src).File("a.txt", "alpha").File("b.txt", "beta");
+        var fs = new InstrumentedFileSystem(new LinuxFileSystem());
+        var ok = Run(fs, adjust: r => r with { Verify = true });
+        Assert.Equal(2, ok.ItemsVerified);
+        Assert.Equal(CloneStatus.Success, ok.Status);
+
+        new TreeBuilder(Src).File("c.txt", "gamma");
+        // Corrupt the copy between the copy and the verification (a bad disk or cable).
+        var corrupting = new InstrumentedFileSystem(new LinuxFileSystem());
+        corrupting.Fault = (op, path) =>
+        {
+            if (op == nameof(IFileSystem.OpenRead) && path == Path.Combine(Dst, "c.txt").Replace('\\', '/'))
+                File.WriteAllText(path, "gamMa");
+            return null;
+        };
+        var events = new RecordingEvents();
+        var bad = Run(corrupting, events, r => r with { Verify = true });
+        Assert.Equal(CloneStatus.CompletedWithErrors, bad.Status);
+        Assert.Equal("VerifyFailed", Assert.Single(events.Errors).ErrorId);
+    }
+}

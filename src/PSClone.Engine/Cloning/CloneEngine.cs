@@ -18,6 +18,11 @@ public sealed class CloneEngine
 
     internal CloneEngine(IFileSystem fs) => _fs = fs;
 
+    /// <summary>Items changed this close before the last complete run get their extended attributes
+    /// compared again. Null: 1 s on local file systems (kernels stamp status-change times from a coarse
+    /// clock), 1 h when either side is on a network file system (another host's clock).</summary>
+    internal TimeSpan? XattrClockMargin { get; init; }
+
     public CloneRunResult Run(CloneRequest request, IEngineEvents events, CancellationToken cancel)
     {
         var started = DateTimeOffset.Now;
@@ -30,7 +35,9 @@ public sealed class CloneEngine
         ValidateOptions(request);
 
         var marker = paths.DestinationExists ? DestinationMarker.TryRead(paths.Destination) : null;
-        using ICloneDestination destination = new FolderDestination(_fs, request, paths.Destination, marker);
+        using ICloneDestination destination = new FolderDestination(_fs, request, paths.Destination, marker, filter.Signature,
+            XattrClockMargin ?? (_fs.IsNetworkPath(paths.Source) || (paths.DestinationExists && _fs.IsNetworkPath(paths.Destination))
+                ? TimeSpan.FromHours(1) : TimeSpan.FromSeconds(1)));
         bool locked = false;
         if (!request.DryRun && destination.IsKnown)
         {
@@ -38,15 +45,16 @@ public sealed class CloneEngine
             locked = true;
         }
 
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         // Scan both trees at once: they usually live on different devices.
-        var sourceRoot = _fs.TryGetEntry(paths.Source, withXattrs: destination.Traits.CompareXattrs)!;
+        var sourceRoot = _fs.TryGetEntry(paths.Source, withXattrs: false)!;
         void OnScanError(string rel, string full, Exception ex)
         {
             var error = ItemErrors.From(ex, rel, paths.Source);
             counters.ErrorMessages.Enqueue(error.Message);
             events.Error(error);
         }
-        var scanOptions = new ScanOptions(filter, IsDestination: false, WithXattrs: destination.Traits.CompareXattrs, SkipPath: paths.Destination);
+        var scanOptions = new ScanOptions(filter, IsDestination: false, SkipPath: paths.Destination);
         var destinationScan = Task.Run(() => destination.ReadExisting(
             scanOptions with { IsDestination = true, SkipPath = null }, OnScanError, cancel), cancel);
         ScanResult sourceScan;
@@ -59,6 +67,7 @@ public sealed class CloneEngine
             try { destinationScan.Wait(CancellationToken.None); } catch (AggregateException) { }
         }
         var existing = destinationScan.GetAwaiter().GetResult();
+        events.Verbose($"Scanned {sourceScan.Count} source and {destination.ExistingCount} destination items in {clock.ElapsedMilliseconds} ms.");
         if (sourceRoot.Unreadable)
             throw new PSCloneException("SourceNotReadable", FailureKind.PermissionDenied,
                 $"The source folder '{paths.Source}' cannot be read. Check its permissions, or run with more privileges.", paths.Source);
@@ -72,11 +81,14 @@ public sealed class CloneEngine
             Mode = request.SafetyNet,
             ProtectRoot = request.ProtectRootItems ?? SafetyNetRules.DefaultProtectRoot(request.SafetyNet),
             Checksum = request.Checksum,
+            XattrsUnchangedBeforeNs = destination.XattrsUnchangedBeforeNs,
             Traits = destination.Traits,
             SourceRoot = paths.Source,
             DestinationRoot = paths.Destination,
         };
+        clock.Restart();
         var plan = ClonePlanner.Plan(sourceScan.Root, existing, settings, _fs, cancel);
+        events.Verbose($"Planned {plan.ChangeCount} changes ({ByteSize.Format(plan.BytesToCopy)} to copy) in {clock.ElapsedMilliseconds} ms.");
         plan.DestinationItems = destination.ExistingCount;
         if (!request.Force && existing is not null) destination.CheckIdentity(plan);
         CheckDeletions(request, plan);
@@ -110,9 +122,13 @@ public sealed class CloneEngine
         CloneStatus? status = null;
         try
         {
+            clock.Restart();
             destination.Prepare(plan, events, cancel);
             new PlanRunner(plan, destination, request, _fs, events, counters).Run(cancel);
-            summary = destination.Finish(sourceScan.Root, completed: true, CancellationToken.None);
+            events.Verbose($"Carried out the plan in {clock.ElapsedMilliseconds} ms.");
+            clock.Restart();
+            summary = destination.Finish(sourceScan.Root, completed: counters.Errors == 0, CancellationToken.None);
+            events.Verbose($"Finished the destination (folder times, SafetyNet) in {clock.ElapsedMilliseconds} ms.");
         }
         catch (OperationCanceledException)
         {

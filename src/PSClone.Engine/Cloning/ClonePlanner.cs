@@ -10,6 +10,10 @@ internal sealed record PlanSettings
     public required bool ProtectRoot { get; init; }
     public bool Checksum { get; init; }
 
+    /// <summary>Items whose status-change time (source and destination) is older than this had their
+    /// extended attributes compared by an earlier complete run; long.MinValue compares all.</summary>
+    public (long Source, long Destination) XattrsUnchangedBeforeNs { get; init; } = (long.MinValue, long.MinValue);
+
     /// <summary>What the destination can keep, hence what is worth comparing.</summary>
     public required DestinationTraits Traits { get; init; }
     public required string SourceRoot { get; init; }
@@ -176,7 +180,7 @@ internal sealed class ClonePlanner
         switch (s.Kind)
         {
             case ItemType.Directory:
-                var dirParts = _compare.MetadataDiff(s, d, out string dirReason, compareTimes: false);
+                var dirParts = _compare.MetadataDiff(s, d, rel, out string dirReason, compareTimes: false);
                 if (dirParts != MetadataParts.None)
                     Add(new PlanStep { Kind = StepKind.UpdateMetadata, RelativePath = rel, Source = s, Existing = d, Metadata = dirParts, Reason = dirReason });
                 PlanFolder(s, d, rel + "/");
@@ -201,7 +205,7 @@ internal sealed class ClonePlanner
                     });
                     break;
                 }
-                var linkParts = _compare.MetadataDiff(s, d, out string linkReason, compareTimes: true);
+                var linkParts = _compare.MetadataDiff(s, d, rel, out string linkReason, compareTimes: true);
                 Add(linkParts == MetadataParts.None
                     ? Keep(rel, s, d)
                     : new PlanStep { Kind = StepKind.UpdateMetadata, RelativePath = rel, Source = s, Existing = d, Metadata = linkParts, Reason = linkReason });
@@ -234,7 +238,7 @@ internal sealed class ClonePlanner
             NoteLeader(s, d, step);
             return;
         }
-        var parts = _compare.MetadataDiff(s, d, out string reason, compareTimes: true);
+        var parts = _compare.MetadataDiff(s, d, rel, out string reason, compareTimes: true);
         var metaStep = parts == MetadataParts.None
             ? Keep(rel, s, d)
             : new PlanStep { Kind = StepKind.UpdateMetadata, RelativePath = rel, Source = s, Existing = d, Metadata = parts, Reason = reason };

@@ -38,7 +38,6 @@ public sealed class CloneVerifier
                 $"The destination '{request.Destination}' does not exist, so there is no clone to test. Check the path.", request.Destination);
         var filter = new Cloning.PathFilter(request.Include, request.Exclude, request.FilterFile);
         var marker = Cloning.DestinationMarker.TryRead(paths.Destination);
-        bool xattrs = (_fs.AlwaysLost & MetadataLoss.ExtendedAttributes) == 0;
         var settings = new Cloning.PlanSettings
         {
             Mode = SafetyNetMode.Off,
@@ -69,9 +68,9 @@ public sealed class CloneVerifier
             events.Error(Cloning.ItemErrors.From(ex, rel, paths.Source));
         }
 
-        var options = new Cloning.ScanOptions(filter, IsDestination: false, WithXattrs: xattrs, SkipPath: paths.Destination);
-        var sourceRoot = _fs.TryGetEntry(paths.Source, xattrs)!;
-        var destRoot = _fs.TryGetEntry(paths.Destination, xattrs)!;
+        var options = new Cloning.ScanOptions(filter, IsDestination: false, SkipPath: paths.Destination);
+        var sourceRoot = _fs.TryGetEntry(paths.Source, false)!;
+        var destRoot = _fs.TryGetEntry(paths.Destination, false)!;
         var destScan = Task.Run(() => Cloning.TreeScanner.Scan(_fs, paths.Destination, destRoot, options with { IsDestination = true, SkipPath = null }, OnError, cancel), cancel);
         var source = Cloning.TreeScanner.Scan(_fs, paths.Source, sourceRoot, options, OnError, cancel).Root;
         var destination = destScan.GetAwaiter().GetResult().Root;
@@ -80,8 +79,8 @@ public sealed class CloneVerifier
 
         void CompareMeta(FsEntry s, FsEntry d, string rel)
         {
-            var parts = compare.MetadataDiff(s, d, out string reason, compareTimes: true);
-            if (parts != MetadataParts.None) Report(DifferenceKind.MetadataDiffers, rel, s.Kind, reason);
+            var parts = compare.MetadataDiff(s, d, rel, out string reason, compareTimes: true);
+            if (parts != MetadataParts.None) Report(DifferenceKind.MetadataDiffers, rel.Length == 0 ? "." : rel, s.Kind, reason);
         }
 
         void Walk(FsEntry? s, FsEntry? d, string prefix)
@@ -155,7 +154,7 @@ public sealed class CloneVerifier
         }
 
         Walk(source, destination, "");
-        CompareMeta(sourceRoot, destRoot, ".");
+        CompareMeta(sourceRoot, destRoot, "");
         foreach (var members in groups.Values.Where(g => g.Count > 1))
         {
             var leader = members[0];

@@ -16,6 +16,15 @@ internal sealed record DestinationMarker
     /// <summary>The destination's timestamp resolution, probed on the first clone (FAT keeps 2 s).</summary>
     public long TimeResolutionNs { get; init; } = 1;
 
+    /// <summary>Start of the last run that finished without errors (and changed something).</summary>
+    public DateTimeOffset? LastCompleteRun { get; init; }
+
+    /// <summary>End of that run: destination items changed before it were written (or checked) by PSClone.</summary>
+    public DateTimeOffset? LastCompleteRunEnd { get; init; }
+
+    /// <summary>The filter rules of that run (<see cref="PathFilter.Signature"/>).</summary>
+    public string? FilterSignature { get; init; }
+
     private static readonly JsonSerializerOptions Json = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,

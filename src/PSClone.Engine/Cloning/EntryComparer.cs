@@ -31,7 +31,21 @@ internal sealed class EntryComparer
     public bool TimesEqual(long a, long b) =>
         _settings.Traits.TimeResolutionNs <= 1 ? a == b : Math.Abs(a - b) < _settings.Traits.TimeResolutionNs;
 
-    public MetadataParts MetadataDiff(FsEntry s, FsEntry d, out string reason, bool compareTimes)
+    /// <summary>Reads an entry's extended attributes the first time they are needed.</summary>
+    public XattrSet XattrsOf(FsEntry entry, string fullPath) => entry.Xattrs ??= _fs.ReadXattrs(fullPath);
+
+    /// <summary>Extended attributes change no time but the status-change time, so only items changed
+    /// since the last complete run (<see cref="PlanSettings.XattrsUnchangedBeforeNs"/>) need reading.</summary>
+    private bool XattrsMayDiffer(FsEntry s, FsEntry d, string rel)
+    {
+        var (source, destination) = _settings.XattrsUnchangedBeforeNs;
+        if (s.CTimeNs < source && d.CTimeNs < destination) return false;
+        return !XattrSet.AreEqual(XattrsOf(s, Join(_settings.SourceRoot, rel)), XattrsOf(d, Join(_settings.DestinationRoot, rel)));
+    }
+
+    private static string Join(string root, string rel) => rel.Length == 0 ? root : root + "/" + rel;
+
+    public MetadataParts MetadataDiff(FsEntry s, FsEntry d, string rel, out string reason, bool compareTimes)
     {
         var parts = MetadataParts.None;
         var reasons = new List<string>(2);
@@ -45,7 +59,7 @@ internal sealed class EntryComparer
             parts |= MetadataParts.Owner;
             reasons.Add("Owner differs");
         }
-        if (_settings.Traits.CompareXattrs && s.Kind != ItemType.SymbolicLink && !XattrSet.AreEqual(s.Xattrs, d.Xattrs))
+        if (_settings.Traits.CompareXattrs && s.Kind != ItemType.SymbolicLink && XattrsMayDiffer(s, d, rel))
         {
             parts |= MetadataParts.Xattrs;
             reasons.Add("Extended attributes differ");

@@ -25,8 +25,14 @@ internal sealed class FolderDestination : ICloneDestination
     private int _roomGeneration;
     private readonly List<string> _finishWarnings = new();
 
-    public FolderDestination(IFileSystem fs, CloneRequest request, string root, DestinationMarker? marker)
+    private readonly string _filterSignature;
+    private readonly TimeSpan _clockMargin;
+    private ClonePlan? _plan;
+
+    public FolderDestination(IFileSystem fs, CloneRequest request, string root, DestinationMarker? marker, string filterSignature, TimeSpan clockMargin)
     {
+        _clockMargin = clockMargin;
+        _filterSignature = filterSignature;
         _fs = fs;
         _request = request;
         _root = root;
@@ -120,8 +126,15 @@ internal sealed class FolderDestination : ICloneDestination
 
     public long ExistingCount => _scan?.Count ?? 0;
 
+    public (long Source, long Destination) XattrsUnchangedBeforeNs =>
+        Marker is { LastCompleteRun: { } start, LastCompleteRunEnd: { } end } m && m.FilterSignature == _filterSignature
+            && ClonePaths.SamePath(m.Source, _request.Source)
+            ? ((start - _clockMargin).ToUnixTimeMilliseconds() * 1_000_000, (end - _clockMargin).ToUnixTimeMilliseconds() * 1_000_000)
+            : (long.MinValue, long.MinValue);
+
     public void Prepare(ClonePlan plan, IEngineEvents events, CancellationToken cancel)
     {
+        _plan = plan;
         foreach (var temp in _scan?.TempFiles ?? new List<string>())
         {
             try
@@ -135,7 +148,7 @@ internal sealed class FolderDestination : ICloneDestination
             }
         }
         _lock?.RecordHolder(_request.Source);
-        WriteMarkerIfChanged();
+        WriteMarker(Marker?.LastCompleteRun, Marker?.LastCompleteRunEnd);
         var pruned = _safetyNet.Prune(_request.SafetyNetLimits, keep: null, cancel);
         _pruned += pruned.Count;
         foreach (var run in pruned)
@@ -143,7 +156,8 @@ internal sealed class FolderDestination : ICloneDestination
         _writer = _safetyNet.BeginRun(_started);
     }
 
-    private void WriteMarkerIfChanged()
+    /// <summary>Writes the identity marker when it would change (so a run with nothing to do writes nothing).</summary>
+    private void WriteMarker(DateTimeOffset? lastCompleteRun, DateTimeOffset? lastCompleteRunEnd)
     {
         var wanted = new DestinationMarker
         {
@@ -152,10 +166,17 @@ internal sealed class FolderDestination : ICloneDestination
             Task = _request.TaskName ?? Marker?.Task,
             Created = Marker?.Created ?? DateTimeOffset.Now,
             TimeResolutionNs = Traits.TimeResolutionNs,
+            LastCompleteRun = lastCompleteRun,
+            LastCompleteRunEnd = lastCompleteRunEnd,
+            FilterSignature = lastCompleteRun is null ? Marker?.FilterSignature : _filterSignature,
         };
         if (Marker is not null && Marker == wanted with { Format = Marker.Format }) return;
+        if (_written == wanted) return;
         wanted.Write(_root);
+        _written = wanted;
     }
+
+    private DestinationMarker? _written;
 
     private string Full(string relativePath) => _root + "/" + relativePath;
 
@@ -285,6 +306,10 @@ internal sealed class FolderDestination : ICloneDestination
     public DestinationSummary Finish(FsEntry sourceRoot, bool completed, CancellationToken cancel)
     {
         _writer?.Dispose();
+        // A complete run that changed something moves the "compared up to" time forward; a run with
+        // nothing to do leaves the marker (and everything else) untouched.
+        if (completed && _plan is { } plan && (plan.ChangeCount > 0 || Marker?.LastCompleteRun is null))
+            WriteMarker(_started, DateTimeOffset.Now);
         StampFolders(sourceRoot, "", cancel);
         // 100 ns (NTFS, .NET) loses nothing in practice; milliseconds or seconds (FAT, HFS+, ext3) do.
         if (Traits.TimeResolutionNs > 1_000) AddLoss(MetadataLoss.Timestamps);
@@ -315,18 +340,22 @@ internal sealed class FolderDestination : ICloneDestination
         string path = relative.Length == 0 ? _root : Full(relative);
         bool created = relative.Length > 0 && _createdFolders.ContainsKey(relative);
         bool isRoot = relative.Length == 0;
-        var current = _fs.TryGetEntry(path, withXattrs: isRoot && Traits.CompareXattrs);
+        var current = _fs.TryGetEntry(path, withXattrs: false);
         if (current is not { Kind: ItemType.Directory }) return;
+        string sourcePath = relative.Length == 0 ? _request.Source : _request.Source + "/" + relative;
         var parts = MetadataParts.None;
         if (created) parts = MetadataParts.Mode | MetadataParts.Owner | MetadataParts.Xattrs | MetadataParts.Attributes | MetadataParts.Times;
         if (Traits.ComparePermissions && current.Mode != source.Mode) parts |= MetadataParts.Mode;
         if (Traits.CompareAttributes && current.Attributes != source.Attributes) parts |= MetadataParts.Attributes;
         if (current.MTimeNs != source.MTimeNs && Math.Abs(current.MTimeNs - source.MTimeNs) >= Traits.TimeResolutionNs) parts |= MetadataParts.Times;
         if (isRoot && Traits.CompareOwner && (current.Uid != source.Uid || current.Gid != source.Gid)) parts |= MetadataParts.Owner;
-        if (isRoot && Traits.CompareXattrs && !XattrSet.AreEqual(current.Xattrs, source.Xattrs)) parts |= MetadataParts.Xattrs;
+        if (isRoot && Traits.CompareXattrs && (source.CTimeNs >= XattrsUnchangedBeforeNs.Source || current.CTimeNs >= XattrsUnchangedBeforeNs.Destination)
+            && !XattrSet.AreEqual(_fs.ReadXattrs(path), source.Xattrs ??= _fs.ReadXattrs(sourcePath)))
+            parts |= MetadataParts.Xattrs;
         if (!Traits.CompareOwner) parts &= ~MetadataParts.Owner;
         if (!Traits.CompareXattrs) parts &= ~MetadataParts.Xattrs;
         if (parts == MetadataParts.None) return;
+        if ((parts & MetadataParts.Xattrs) != 0) source.Xattrs ??= _fs.ReadXattrs(sourcePath);
         try
         {
             AddLoss(_fs.ApplyMetadata(path, source, parts));

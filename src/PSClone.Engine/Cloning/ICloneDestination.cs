@@ -42,6 +42,10 @@ internal interface ICloneDestination : IDisposable
     /// <summary>For a real run: creates what must exist and takes the run lock.</summary>
     void Open(DateTimeOffset started);
 
+    /// <summary>Items whose status-change times are older than these (source, destination) need no
+    /// extended-attribute comparison: an earlier complete run compared or wrote them. long.MinValue when unknown.</summary>
+    (long Source, long Destination) XattrsUnchangedBeforeNs { get; }
+
     /// <summary>Items found by <see cref="ReadExisting"/>.</summary>
     long ExistingCount { get; }
 

@@ -13,6 +13,7 @@ public sealed class PathFilter
 {
     private readonly List<Glob> _excludes = new();
     private readonly List<Glob> _includes = new();
+    private readonly List<string> _patterns = new();
 
     public static readonly PathFilter None = new(Array.Empty<string>(), Array.Empty<string>(), null);
 
@@ -25,6 +26,9 @@ public sealed class PathFilter
 
     public bool HasIncludes => _includes.Count > 0;
     public bool IsEmpty => _includes.Count == 0 && _excludes.Count == 0;
+
+    /// <summary>Identifies the rules: a destination remembers under which rules it was last complete.</summary>
+    public string Signature => Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(string.Join("\n", _patterns))))[..16];
 
     private void ReadFilterFile(string path)
     {
@@ -49,8 +53,9 @@ public sealed class PathFilter
         }
     }
 
-    private static void Add(List<Glob> into, string pattern, string where)
+    private void Add(List<Glob> into, string pattern, string where)
     {
+        _patterns.Add((into == _includes ? "+ " : "- ") + pattern);
         if (string.IsNullOrWhiteSpace(pattern))
             throw new PSCloneException("InvalidFilter", FailureKind.InvalidArgument,
                 $"An empty filter pattern was given ({where}). Remove it, or write a pattern such as *.tmp or cache/.", where);

@@ -20,7 +20,9 @@ internal static partial class ReservedNames
     public static partial Regex TempPattern();
 }
 
-internal sealed record ScanOptions(PathFilter Filter, bool IsDestination, bool WithXattrs, string? SkipPath);
+/// <summary>How to scan: filters, which side (the destination collects temp files), a folder to leave out.
+/// Extended attributes are not read here: the comparison reads them where it needs them.</summary>
+internal sealed record ScanOptions(PathFilter Filter, bool IsDestination, string? SkipPath);
 
 internal sealed class ScanResult(FsEntry root)
 {
@@ -68,7 +70,7 @@ internal sealed class TreeScanner
         _buffer.Clear();
         try
         {
-            _fs.ReadDirectory(fullPath, _buffer, _options.WithXattrs, (path, ex) => _onError(RelativeOf(path, fullPath, relPrefix), path, ex));
+            _fs.ReadDirectory(fullPath, _buffer, withXattrs: false, (path, ex) => _onError(RelativeOf(path, fullPath, relPrefix), path, ex));
         }
         catch (PlatformIOException ex)
         {

@@ -16,6 +16,10 @@ internal sealed class FsEntry
     /// <summary>Modification time in nanoseconds since the Unix epoch.</summary>
     public long MTimeNs { get; set; }
 
+    /// <summary>Status-change time in nanoseconds since the Unix epoch (0 where the platform has none).
+    /// Any change to an item's content or metadata, extended attributes included, moves it forward.</summary>
+    public long CTimeNs { get; set; }
+
     /// <summary>Permission bits (07777).</summary>
     public uint Mode { get; set; }
     public uint Uid { get; set; }
@@ -27,6 +31,8 @@ internal sealed class FsEntry
     /// <summary>Bytes actually allocated on disk (less than Size for sparse files).</summary>
     public long AllocatedBytes { get; set; }
     public string? LinkTarget { get; set; }
+
+    /// <summary>Extended attributes; null until read (they are read only where they are needed).</summary>
     public XattrSet? Xattrs { get; set; }
 
     /// <summary>Windows file attributes (ReadOnly, Hidden, System, Archive); 0 elsewhere.</summary>

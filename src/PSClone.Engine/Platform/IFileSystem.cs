@@ -55,6 +55,9 @@ internal interface IFileSystem
     /// cannot be read are reported through <paramref name="onEntryError"/> and left out.</summary>
     void ReadDirectory(string path, List<FsEntry> into, bool withXattrs, Action<string, Exception> onEntryError);
 
+    /// <summary>The user extended attributes of an item (empty where there are none or none are supported).</summary>
+    XattrSet ReadXattrs(string path);
+
     /// <summary>The entry at a path, or null when nothing is there.</summary>
     FsEntry? TryGetEntry(string path, bool withXattrs);
 
@@ -82,6 +85,9 @@ internal interface IFileSystem
     void FlushDirectory(string path);
 
     long GetAvailableBytes(string path);
+
+    /// <summary>True when the path is on a network file system (its times come from another clock).</summary>
+    bool IsNetworkPath(string path);
 
     /// <summary>A best-effort identifier of the volume holding a path.</summary>
     string GetVolumeId(string path);

@@ -146,6 +146,7 @@ internal sealed unsafe class LinuxFileSystem : IFileSystem
         {
             Size = kind == ItemType.File || kind == ItemType.SymbolicLink ? (long)st.Size : 0,
             MTimeNs = st.MTimeSec * 1_000_000_000L + st.MTimeNsec,
+            CTimeNs = st.CTimeSec * 1_000_000_000L + st.CTimeNsec,
             Mode = st.Mode & 0xFFFu,
             Uid = st.Uid,
             Gid = st.Gid,
@@ -167,49 +168,60 @@ internal sealed unsafe class LinuxFileSystem : IFileSystem
         }
     }
 
-    private static XattrSet ReadXattrs(string path)
+    public XattrSet ReadXattrs(string path)
     {
         var z = Z(path);
         fixed (byte* p = z)
         {
-            var buf = Buffer;
-            nint n;
-            fixed (byte* b = buf) n = LListXattr(p, b, buf.Length);
-            if (n < 0)
-            {
-                int errno = Marshal.GetLastPInvokeError();
-                if (errno is 95 or 61) return XattrSet.Empty; // not supported / no data
-                if (errno == 34) // ERANGE: a very long list
-                {
-                    n = LListXattr(p, null, 0);
-                    buf = new byte[n];
-                    fixed (byte* b = buf) n = LListXattr(p, b, buf.Length);
-                }
-                if (n < 0) throw Error("Cannot list extended attributes of", path);
-            }
-            if (n == 0) return XattrSet.Empty;
-            List<KeyValuePair<string, byte[]>>? items = null;
-            var names = buf.AsSpan(0, (int)n).ToArray();
-            int start = 0;
-            for (int i = 0; i < names.Length; i++)
-            {
-                if (names[i] != 0) continue;
-                var nameSpan = names.AsSpan(start, i - start + 1); // with its NUL
-                start = i + 1;
-                string name = Encoding.UTF8.GetString(nameSpan[..^1]);
-                if (!name.StartsWith(UserXattrPrefix, StringComparison.Ordinal)) continue;
-                fixed (byte* np = nameSpan)
-                {
-                    nint len = LGetXattr(p, np, null, 0);
-                    if (len < 0) throw Error($"Cannot read extended attribute {name} of", path);
-                    var value = new byte[len];
-                    fixed (byte* vp = value) len = LGetXattr(p, np, vp, value.Length);
-                    if (len < 0) throw Error($"Cannot read extended attribute {name} of", path);
-                    (items ??= new()).Add(new(name, value.AsSpan(0, (int)len).ToArray()));
-                }
-            }
-            return items is null ? XattrSet.Empty : new XattrSet(items);
+            byte* pp = p;
+            return ReadXattrs((b, n) => LListXattr(pp, b, n), (name, v, n) => LGetXattr(pp, name, v, n), path);
         }
+    }
+
+    private delegate nint ListXattrs(byte* buffer, nint size);
+
+    private delegate nint GetXattr(byte* name, byte* value, nint size);
+
+    /// <summary>Reads the "user." attributes through a list call and a get call (by path or by open file).</summary>
+    private static XattrSet ReadXattrs(ListXattrs list, GetXattr get, string display)
+    {
+        var buf = Buffer;
+        nint n;
+        fixed (byte* b = buf) n = list(b, buf.Length);
+        if (n < 0)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            if (errno is 95 or 61) return XattrSet.Empty; // not supported / no data
+            if (errno == 34) // ERANGE: a very long list
+            {
+                n = list(null, 0);
+                buf = new byte[Math.Max(0, n)];
+                fixed (byte* b = buf) n = list(b, buf.Length);
+            }
+            if (n < 0) throw Error("Cannot list extended attributes of", display);
+        }
+        if (n == 0) return XattrSet.Empty;
+        List<KeyValuePair<string, byte[]>>? items = null;
+        var names = buf.AsSpan(0, (int)n).ToArray();
+        int start = 0;
+        for (int i = 0; i < names.Length; i++)
+        {
+            if (names[i] != 0) continue;
+            var nameSpan = names.AsSpan(start, i - start + 1); // with its NUL
+            start = i + 1;
+            if (!nameSpan.StartsWith("user."u8)) continue;
+            string name = Encoding.UTF8.GetString(nameSpan[..^1]);
+            fixed (byte* np = nameSpan)
+            {
+                nint len = get(np, null, 0);
+                if (len < 0) throw Error($"Cannot read extended attribute {name} of", display);
+                var value = new byte[len];
+                fixed (byte* vp = value) len = get(np, vp, value.Length);
+                if (len < 0) throw Error($"Cannot read extended attribute {name} of", display);
+                (items ??= new()).Add(new(name, value.AsSpan(0, (int)len).ToArray()));
+            }
+        }
+        return items is null ? XattrSet.Empty : new XattrSet(items);
     }
 
     public CopyOutcome CopyFile(string source, string target, FsEntry metadata, bool durable, CancellationToken cancel)
@@ -238,7 +250,7 @@ internal sealed unsafe class LinuxFileSystem : IFileSystem
                     throw new SourceChangedException(source);
 
                 var desired = ToEntry(metadata.Name, in after);
-                desired.Xattrs = metadata.Xattrs;
+                desired.Xattrs = ReadXattrs((b, n) => FListXattr(src, b, n), (name, v, n) => FGetXattr(src, name, v, n), source);
                 var loss = SetMetadata(dst, target, desired);
                 if (durable && FSync(dst) != 0) throw Error("Cannot flush", target);
                 ok = true;
@@ -471,7 +483,7 @@ internal sealed unsafe class LinuxFileSystem : IFileSystem
             }
             if ((parts & MetadataParts.Xattrs) != 0 && desired.Kind is ItemType.File or ItemType.Directory)
             {
-                loss |= ReplaceXattrs(p, path, desired.Xattrs ?? XattrSet.Empty);
+                loss |= ReplaceXattrs(p, path, desired.Xattrs ?? throw new InvalidOperationException("extended attributes to set were not read"));
             }
             if ((parts & MetadataParts.Times) != 0)
             {
@@ -484,7 +496,7 @@ internal sealed unsafe class LinuxFileSystem : IFileSystem
         return loss;
     }
 
-    private static MetadataLoss ReplaceXattrs(byte* p, string path, XattrSet desired)
+    private MetadataLoss ReplaceXattrs(byte* p, string path, XattrSet desired)
     {
         XattrSet current;
         try { current = ReadXattrs(path); }
@@ -587,6 +599,23 @@ internal sealed unsafe class LinuxFileSystem : IFileSystem
             if (StatVfsPath(p, &st) != 0) throw Error("Cannot read free space of", path);
         }
         return (long)(st.BAvail * st.FrSize);
+    }
+
+    /// <summary>statfs magic numbers of network and FUSE file systems.</summary>
+    private static readonly HashSet<long> NetworkMagic = new()
+    {
+        0x6969, 0x517B, 0xFE534D42, 0xFF534D42, 0x65735546, 0x00C36400, 0x5346414F, 0x6B414653,
+        0x73757245, 0x564C, 0x01021997, 0x01161970, 0x7461636F, 0x0BD00BD0,
+    };
+
+    public bool IsNetworkPath(string path)
+    {
+        long* buf = stackalloc long[16];
+        fixed (byte* p = Z(path))
+        {
+            if (StatFs(p, buf) != 0) return true; // unknown: assume the careful answer
+        }
+        return NetworkMagic.Contains(buf[0] & 0xFFFFFFFF);
     }
 
     public string GetVolumeId(string path)

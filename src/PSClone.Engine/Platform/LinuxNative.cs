@@ -51,6 +51,8 @@ internal static unsafe partial class LinuxNative
         [FieldOffset(48)] public ulong Blocks;
         [FieldOffset(64)] public long ATimeSec;
         [FieldOffset(72)] public uint ATimeNsec;
+        [FieldOffset(96)] public long CTimeSec;
+        [FieldOffset(104)] public uint CTimeNsec;
         [FieldOffset(112)] public long MTimeSec;
         [FieldOffset(120)] public uint MTimeNsec;
         [FieldOffset(136)] public uint DevMajor;
@@ -168,11 +170,20 @@ internal static unsafe partial class LinuxNative
     [LibraryImport(Libc, EntryPoint = "lremovexattr", SetLastError = true)]
     public static partial int LRemoveXattr(byte* path, byte* name);
 
+    [LibraryImport(Libc, EntryPoint = "flistxattr", SetLastError = true)]
+    public static partial nint FListXattr(int fd, byte* list, nint size);
+
+    [LibraryImport(Libc, EntryPoint = "fgetxattr", SetLastError = true)]
+    public static partial nint FGetXattr(int fd, byte* name, byte* value, nint size);
+
     [LibraryImport(Libc, EntryPoint = "fsetxattr", SetLastError = true)]
     public static partial int FSetXattr(int fd, byte* name, byte* value, nint size, int flags);
 
     [LibraryImport(Libc, EntryPoint = "statvfs", SetLastError = true)]
     public static partial int StatVfsPath(byte* path, StatVfs* buf);
+
+    [LibraryImport(Libc, EntryPoint = "statfs", SetLastError = true)]
+    public static partial int StatFs(byte* path, long* buf);
 
     [LibraryImport(Libc, EntryPoint = "geteuid")]
     public static partial uint GetEUid();

@@ -86,6 +86,8 @@ internal sealed class PortableFileSystem : IFileSystem
         return entry;
     }
 
+    public XattrSet ReadXattrs(string path) => XattrSet.Empty;
+
     public FsEntry? TryGetEntry(string path, bool withXattrs)
     {
         FileSystemInfo info = new FileInfo(path);
@@ -209,6 +211,18 @@ internal sealed class PortableFileSystem : IFileSystem
 
     public long GetAvailableBytes(string path) =>
         new DriveInfo(OperatingSystem.IsWindows() ? Path.GetPathRoot(Path.GetFullPath(path))! : path).AvailableFreeSpace;
+
+    public bool IsNetworkPath(string path)
+    {
+        try
+        {
+            return new DriveInfo(OperatingSystem.IsWindows() ? Path.GetPathRoot(Path.GetFullPath(path))! : path).DriveType is DriveType.Network or DriveType.Unknown;
+        }
+        catch (ArgumentException)
+        {
+            return true;
+        }
+    }
 
     public string GetVolumeId(string path) => "root:" + Path.GetPathRoot(Path.GetFullPath(path));
 
