@@ -206,15 +206,18 @@ internal sealed class ClonePlanner
                     break;
                 }
                 var linkParts = _compare.MetadataDiff(s, d, rel, out string linkReason, compareTimes: true);
-                Add(linkParts == MetadataParts.None
-                    ? Keep(rel, s, d)
-                    : new PlanStep { Kind = StepKind.UpdateMetadata, RelativePath = rel, Source = s, Existing = d, Metadata = linkParts, Reason = linkReason });
+                if (linkParts == MetadataParts.None) AddKeep(rel, s, d);
+                else Add(new PlanStep { Kind = StepKind.UpdateMetadata, RelativePath = rel, Source = s, Existing = d, Metadata = linkParts, Reason = linkReason });
                 break;
         }
     }
 
-    private static PlanStep Keep(string rel, FsEntry s, FsEntry d) =>
-        new() { Kind = StepKind.Keep, RelativePath = rel, Source = s, Existing = d, Reason = "Unchanged" };
+    /// <summary>Unchanged items become steps only for destinations that carry them forward (images).</summary>
+    private void AddKeep(string rel, FsEntry s, FsEntry d)
+    {
+        if (_settings.Traits.RecordsUnchanged)
+            Add(new PlanStep { Kind = StepKind.Keep, RelativePath = rel, Source = s, Existing = d, Reason = "Unchanged" });
+    }
 
     /// <summary>The disposition of an item replaced by a newer version (where it sits does not matter then).</summary>
     private Disposition DecideReplaced(ItemType existing, ItemType? wanted) =>
@@ -239,9 +242,13 @@ internal sealed class ClonePlanner
             return;
         }
         var parts = _compare.MetadataDiff(s, d, rel, out string reason, compareTimes: true);
-        var metaStep = parts == MetadataParts.None
-            ? Keep(rel, s, d)
-            : new PlanStep { Kind = StepKind.UpdateMetadata, RelativePath = rel, Source = s, Existing = d, Metadata = parts, Reason = reason };
+        if (parts == MetadataParts.None)
+        {
+            AddKeep(rel, s, d);
+            NoteLeader(s, d, null);
+            return;
+        }
+        var metaStep = new PlanStep { Kind = StepKind.UpdateMetadata, RelativePath = rel, Source = s, Existing = d, Metadata = parts, Reason = reason };
         Add(metaStep);
         NoteLeader(s, d, metaStep);
     }
@@ -252,7 +259,7 @@ internal sealed class ClonePlanner
         if (d.Kind == ItemType.File && !group.LeaderChanges && leader is not null
             && leader.Inode == d.Inode && leader.Device == d.Device)
         {
-            Add(Keep(rel, s, d));
+            AddKeep(rel, s, d);
             return;
         }
         bool sameContent = d.Kind == ItemType.File && !group.LeaderChanges && _compare.ContentDiffers(s, d, rel) is null;

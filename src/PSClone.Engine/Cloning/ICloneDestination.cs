@@ -23,6 +23,9 @@ internal sealed record DestinationTraits
         TimeResolutionNs = Math.Max(1, marker?.TimeResolutionNs ?? 1),
     };
 
+    /// <summary>True when unchanged items must be planned too (an image's new snapshot lists them).</summary>
+    public bool RecordsUnchanged { get; init; }
+
     /// <summary>Whether displaced items can be archived (a folder's SafetyNet); images keep history in snapshots.</summary>
     public bool HasSafetyNet { get; init; } = true;
 }
