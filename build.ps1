@@ -73,12 +73,13 @@ if ('Help' -in $Task) {
     }
     Import-Module -ModuleInfo $platyPS -Force
     $pages = @(Get-ChildItem -LiteralPath $helpSource -Filter '*.md' | Where-Object Name -NotLike 'about_*')
-    $invalid = @($pages | Where-Object { -not (Test-MarkdownCommandHelp -Path $_.FullName) })
-    if ($invalid) { throw "Not valid platyPS markdown: $($invalid.Name -join ', '). See: Test-MarkdownCommandHelp -DetailView." }
+    $invalid = @($pages | Where-Object { -not (Test-MarkdownCommandHelp $_.FullName) })
+    if ($invalid) { throw "Not valid platyPS markdown: $($invalid.Name -join ', '). See: Test-MarkdownCommandHelp <file> -DetailView." }
 
     $staging = Join-Path $PSScriptRoot 'out/maml'
     if (Test-Path -LiteralPath $staging) { Remove-Item -LiteralPath $staging -Recurse -Force }
-    Import-MarkdownCommandHelp -Path $pages.FullName | Export-MamlCommandHelp -OutputFolder $staging -Force | Out-Null
+    # platyPS names the file <Module>-Help.xml; binary modules need <Assembly>.dll-Help.xml.
+    Import-MarkdownCommandHelp -LiteralPath $pages.FullName | Export-MamlCommandHelp -OutputFolder $staging -Force | Out-Null
     $maml = @(Get-ChildItem -LiteralPath $staging -Recurse -Filter '*.xml')
     if ($maml.Count -ne 1) { throw "Export-MamlCommandHelp wrote $($maml.Count) files to '$staging'; expected exactly one." }
 
