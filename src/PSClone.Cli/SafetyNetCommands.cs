@@ -74,11 +74,12 @@ internal static class SafetyNetCommands
             return Program.ExitRefused;
         }
         int failed = 0;
+        using var session = manager.BeginRestore();
         foreach (var item in items)
         {
             try
             {
-                var restored = manager.Restore(item, a.Value("--to"), a.Flag("--force"), cancel);
+                var restored = session.Restore(item, a.Value("--to"), a.Flag("--force"), cancel);
                 host.Emit("restored", restored, () => $"Restored {restored.RelativePath} ({restored.RunName}) -> {restored.RestoredPath}");
             }
             catch (PSCloneException ex)

@@ -157,6 +157,7 @@ public sealed class CloneEngine
         {
             MetadataLoss.Owner => "owners and groups (run as root/administrator to keep them)",
             MetadataLoss.ExtendedAttributes => "extended attributes (not supported here)",
+            MetadataLoss.Permissions when OperatingSystem.IsWindows() => "access control lists (Windows ACLs are not copied; items get the destination folder's inherited ACL)",
             MetadataLoss.Permissions => "permission bits (not supported by the destination)",
             MetadataLoss.Timestamps => "exact modification times (the destination keeps coarser times)",
             MetadataLoss.HardLinks => "hard links (copied as separate files)",
@@ -209,16 +210,17 @@ public sealed class CloneEngine
     {
         long leaving = plan.ItemsLeavingAsDeleted;
         if (leaving == 0) return;
-        if (request.MaxDelete is int max)
-        {
-            if (leaving > max)
-                throw TooMany(request, plan, $"more than -MaxDelete {max}");
-            return;
-        }
+        // An empty source is the classic unmounted drive: only an explicit 100% allows emptying the destination.
         if (plan.SourceItems == 0 && request.MaxDeletePercent < 100)
             throw new PSCloneException("EmptySource", FailureKind.InvalidOperation,
                 $"The source '{request.Source}' is empty, and cloning it would remove all {leaving} items from '{request.Destination}'. " +
                 "Check that the source drive is mounted; to empty the destination on purpose, use -MaxDeletePercent 100.", request.Source);
+        // -MaxDelete, when given, is the limit (as rsync's --max-delete); otherwise the percentage is.
+        if (request.MaxDelete is int max)
+        {
+            if (leaving > max) throw TooMany(request, plan, $"more than -MaxDelete {max}");
+            return;
+        }
         if (plan.DestinationItems >= DeleteGuardMinimumItems && leaving * 100.0 / plan.DestinationItems > request.MaxDeletePercent)
             throw TooMany(request, plan, $"more than {request.MaxDeletePercent:0.#}% of the destination's {plan.DestinationItems} items");
     }
@@ -258,7 +260,10 @@ public sealed class CloneEngine
             }
         }
         Walk(root);
-        return used & ~MetadataLoss.Timestamps & ~MetadataLoss.Permissions & ~MetadataLoss.FileAttributes;
+        used &= ~MetadataLoss.Timestamps & ~MetadataLoss.Permissions & ~MetadataLoss.FileAttributes;
+        // Every Windows item has an ACL, and the portable implementation does not copy them: always say so.
+        if (OperatingSystem.IsWindows()) used |= MetadataLoss.Permissions;
+        return used;
     }
 
     private CloneRunResult Summarize(CloneRequest request, DateTimeOffset started, RunCounters counters, ClonePlan plan,

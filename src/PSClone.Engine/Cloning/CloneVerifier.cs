@@ -37,6 +37,7 @@ public sealed class CloneVerifier
             throw new PSCloneException("DestinationNotFound", FailureKind.ObjectNotFound,
                 $"The destination '{request.Destination}' does not exist, so there is no clone to test. Check the path.", request.Destination);
         var filter = new Cloning.PathFilter(request.Include, request.Exclude, request.FilterFile);
+        paths.CheckNesting(filter);
         var marker = Cloning.DestinationMarker.TryRead(paths.Destination);
         var settings = new Cloning.PlanSettings
         {

@@ -147,7 +147,7 @@ internal sealed class FolderDestination : ICloneDestination
                 events.Warning($"Could not remove '{temp}', left by an interrupted run: {ex.Message}");
             }
         }
-        _lock?.RecordHolder(_request.Source);
+        if (plan.ChangeCount > 0) _lock?.RecordHolder(_request.Source);
         WriteMarker(Marker?.LastCompleteRun, Marker?.LastCompleteRunEnd);
         var pruned = _safetyNet.Prune(_request.SafetyNetLimits, keep: null, cancel);
         _pruned += pruned.Count;

@@ -10,7 +10,6 @@ namespace PSClone.Platform;
 /// <summary>Linux: statx, readdir, copy_file_range with holes kept, user xattrs, owners when root.</summary>
 internal sealed unsafe class LinuxFileSystem : IFileSystem
 {
-    private const string UserXattrPrefix = "user.";
     private const int CopyChunk = 64 << 20;
 
     [ThreadStatic] private static byte[]? t_buffer;
@@ -182,8 +181,15 @@ internal sealed unsafe class LinuxFileSystem : IFileSystem
 
     private delegate nint GetXattr(byte* name, byte* value, nint size);
 
-    /// <summary>Reads the "user." attributes through a list call and a get call (by path or by open file).</summary>
-    private static XattrSet ReadXattrs(ListXattrs list, GetXattr get, string display)
+    /// <summary>The attributes a clone keeps: "user." ones, POSIX ACLs (as rsync -A does), and as root
+    /// the "trusted." and "security." ones (file capabilities, labels), as rsync -X does.</summary>
+    private bool IsKept(ReadOnlySpan<byte> name) =>
+        name.StartsWith("user."u8)
+        || name.SequenceEqual("system.posix_acl_access\0"u8) || name.SequenceEqual("system.posix_acl_default\0"u8)
+        || (CanPreserveOwner && (name.StartsWith("trusted."u8) || name.StartsWith("security."u8)));
+
+    /// <summary>Reads the kept attributes through a list call and a get call (by path or by open file).</summary>
+    private XattrSet ReadXattrs(ListXattrs list, GetXattr get, string display)
     {
         var buf = Buffer;
         nint n;
@@ -209,7 +215,7 @@ internal sealed unsafe class LinuxFileSystem : IFileSystem
             if (names[i] != 0) continue;
             var nameSpan = names.AsSpan(start, i - start + 1); // with its NUL
             start = i + 1;
-            if (!nameSpan.StartsWith("user."u8)) continue;
+            if (!IsKept(nameSpan)) continue;
             string name = Encoding.UTF8.GetString(nameSpan[..^1]);
             fixed (byte* np = nameSpan)
             {

@@ -98,16 +98,26 @@ public sealed class SafetyNetManager
         var newest = new Dictionary<string, SafetyNetItem>(StringComparer.Ordinal);
         foreach (var item in GetItems(destination, pathPattern, runName, recurse: true))
             newest.TryAdd(item.RelativePath, item);
-        var chosen = newest.Values.OrderBy(i => i.RelativePath, StringComparer.Ordinal).ToList();
-        var folders = new HashSet<string>(chosen.Where(i => i.ItemType == ItemType.Directory).Select(i => i.RelativePath), StringComparer.Ordinal);
-        return chosen.Where(i => !HasAncestorIn(i.RelativePath, folders)).ToList();
+        return WithoutContentsOfChosenFolders(newest.Values);
     }
 
-    private static bool HasAncestorIn(string path, HashSet<string> folders)
+    /// <summary>The items a removal by pattern deletes: every version (every run) at any depth, and no
+    /// item whose folder in the same run goes too.</summary>
+    public IReadOnlyList<SafetyNetItem> SelectForRemoval(string destination, string pathPattern, string? runName = null) =>
+        WithoutContentsOfChosenFolders(GetItems(destination, pathPattern, runName, recurse: true).ToList());
+
+    private static IReadOnlyList<SafetyNetItem> WithoutContentsOfChosenFolders(IEnumerable<SafetyNetItem> items)
+    {
+        var chosen = items.OrderBy(i => i.RunName, StringComparer.Ordinal).ThenBy(i => i.RelativePath, StringComparer.Ordinal).ToList();
+        var folders = new HashSet<(string, string)>(chosen.Where(i => i.ItemType == ItemType.Directory).Select(i => (i.RunName, i.RelativePath)));
+        return chosen.Where(i => !HasAncestorIn(i.RunName, i.RelativePath, folders)).ToList();
+    }
+
+    private static bool HasAncestorIn(string run, string path, HashSet<(string, string)> folders)
     {
         for (int slash = path.LastIndexOf('/'); slash > 0; slash = path.LastIndexOf('/', slash - 1))
         {
-            if (folders.Contains(path[..slash])) return true;
+            if (folders.Contains((run, path[..slash]))) return true;
         }
         return false;
     }
@@ -117,68 +127,13 @@ public sealed class SafetyNetManager
     /// then, inside the destination, it is first archived into a new SafetyNet run (nothing is lost).</summary>
     public SafetyNetRestoreResult Restore(SafetyNetItem item, string? targetRoot, bool force, CancellationToken cancel)
     {
-        string destination = ClonePaths.Normalize(item.Destination);
-        bool intoDestination = targetRoot is null || ClonePaths.SamePath(targetRoot, destination);
-        string root = intoDestination ? destination : ClonePaths.Normalize(targetRoot!);
-        if (_fs.TryGetEntry(item.ArchivedPath, false) is null)
-            throw new PSCloneException("SafetyNetItemNotFound", FailureKind.ObjectNotFound,
-                $"'{item.RelativePath}' is no longer in the SafetyNet run '{item.RunName}' (pruned or removed). List the SafetyNet again.", item.RelativePath);
-        using var runLock = intoDestination ? DestinationLock.Acquire(destination) : null;
-        runLock?.RecordHolder("Restore-SafetyNetItem");
-        string target = root + "/" + item.RelativePath;
-        string parent = Path.GetDirectoryName(target)!;
-        Directory.CreateDirectory(parent);
-        string? archivedIn = null;
-        var existing = _fs.TryGetEntry(target, false);
-        if (existing is not null)
-        {
-            if (!force)
-                throw new PSCloneException("RestoreTargetExists", FailureKind.ResourceExists,
-                    $"'{target}' already exists. Restore elsewhere with -TargetPath (--to), or use -Force to replace it" +
-                    (intoDestination ? " (the current version is moved to the SafetyNet first)." : "."), target);
-        }
-        string temp = parent + "/" + ReservedNames.NewTempName();
-        long bytes;
-        try
-        {
-            bytes = FileSystemTrees.Copy(_fs, item.ArchivedPath, temp, cancel);
-            if (existing is not null)
-            {
-                if (intoDestination)
-                {
-                    var store = new SafetyNet.SafetyNetStore(destination, _fs);
-                    using var writer = store.BeginRun(DateTimeOffset.Now);
-                    writer.Archive(item.RelativePath, existing, SafetyNetReason.Modified);
-                    archivedIn = writer.RunPath;
-                }
-                else
-                {
-                    FileSystemTrees.Delete(_fs, target, cancel);
-                }
-            }
-            _fs.Rename(temp, target);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            try { FileSystemTrees.Delete(_fs, temp, CancellationToken.None); } catch (PlatformIOException) { }
-            var error = ItemErrors.From(ex, item.RelativePath, item.ArchivedPath);
-            throw new PSCloneException("RestoreFailed", error.Kind, $"'{item.RelativePath}' was not restored: {ex.Message}", item.RelativePath, ex, nothingDone: false);
-        }
-        catch
-        {
-            try { FileSystemTrees.Delete(_fs, temp, CancellationToken.None); } catch (PlatformIOException) { }
-            throw;
-        }
-        return new SafetyNetRestoreResult
-        {
-            RelativePath = item.RelativePath,
-            RestoredPath = target,
-            RunName = item.RunName,
-            ItemType = item.ItemType,
-            Size = bytes,
-            ReplacedItemArchivedIn = archivedIn,
-        };
+        using var session = BeginRestore();
+        return session.Restore(item, targetRoot, force, cancel);
     }
+
+    /// <summary>A batch of restores: items a restore replaces with -Force all go to one new SafetyNet run,
+    /// and the destination stays locked against clones until the session ends.</summary>
+    public SafetyNetRestoreSession BeginRestore() => new(_fs);
 
     /// <summary>Deletes an archived item for good.</summary>
     public void Remove(SafetyNetItem item, CancellationToken cancel)
@@ -234,6 +189,95 @@ public sealed class SafetyNetManager
             }
         }
         return doomed.OrderBy(r => r.ArchivedAt).ToList();
+    }
+}
+
+/// <summary>Restores in one batch; see <see cref="SafetyNetManager.BeginRestore"/>.</summary>
+public sealed class SafetyNetRestoreSession : IDisposable
+{
+    private readonly IFileSystem _fs;
+    private readonly Dictionary<string, (DestinationLock Lock, SafetyNet.SafetyNetRunWriter Writer)> _destinations = new(StringComparer.Ordinal);
+
+    internal SafetyNetRestoreSession(IFileSystem fs) => _fs = fs;
+
+    public SafetyNetRestoreResult Restore(SafetyNetItem item, string? targetRoot, bool force, CancellationToken cancel)
+    {
+        string destination = ClonePaths.Normalize(item.Destination);
+        bool intoDestination = targetRoot is null || ClonePaths.SamePath(targetRoot, destination);
+        string root = intoDestination ? destination : ClonePaths.Normalize(targetRoot!);
+        if (_fs.TryGetEntry(item.ArchivedPath, false) is null)
+            throw new PSCloneException("SafetyNetItemNotFound", FailureKind.ObjectNotFound,
+                $"'{item.RelativePath}' is no longer in the SafetyNet run '{item.RunName}' (pruned or removed). List the SafetyNet again.", item.RelativePath);
+        var writer = intoDestination ? Enter(destination).Writer : null;
+        string target = root + "/" + item.RelativePath;
+        string parent = Path.GetDirectoryName(target)!;
+        string temp = parent + "/" + ReservedNames.NewTempName();
+        string? archivedIn = null;
+        long bytes;
+        try
+        {
+            Directory.CreateDirectory(parent);
+            var existing = _fs.TryGetEntry(target, false);
+            if (existing is not null && !force)
+                throw new PSCloneException("RestoreTargetExists", FailureKind.ResourceExists,
+                    $"'{target}' already exists. Restore elsewhere with -TargetPath (--to), or use -Force to replace it" +
+                    (intoDestination ? " (the current version is moved to the SafetyNet first)." : "."), target);
+            bytes = FileSystemTrees.Copy(_fs, item.ArchivedPath, temp, cancel);
+            if (existing is not null)
+            {
+                if (writer is not null)
+                {
+                    writer.Archive(item.RelativePath, existing, SafetyNetReason.Modified);
+                    archivedIn = writer.RunPath;
+                }
+                else
+                {
+                    FileSystemTrees.Delete(_fs, target, cancel);
+                }
+            }
+            _fs.Rename(temp, target);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            try { FileSystemTrees.Delete(_fs, temp, CancellationToken.None); } catch (PlatformIOException) { }
+            var error = ItemErrors.From(ex, item.RelativePath, item.ArchivedPath);
+            throw new PSCloneException("RestoreFailed", error.Kind, $"'{item.RelativePath}' was not restored: {ex.Message}", item.RelativePath, ex, nothingDone: false);
+        }
+        catch
+        {
+            try { FileSystemTrees.Delete(_fs, temp, CancellationToken.None); } catch (PlatformIOException) { }
+            throw;
+        }
+        return new SafetyNetRestoreResult
+        {
+            RelativePath = item.RelativePath,
+            RestoredPath = target,
+            RunName = item.RunName,
+            ItemType = item.ItemType,
+            Size = bytes,
+            ReplacedItemArchivedIn = archivedIn,
+        };
+    }
+
+    /// <summary>Restoring into a destination takes its run lock (no clone may run meanwhile).</summary>
+    private (DestinationLock Lock, SafetyNet.SafetyNetRunWriter Writer) Enter(string destination)
+    {
+        if (_destinations.TryGetValue(destination, out var entered)) return entered;
+        var runLock = DestinationLock.Acquire(destination);
+        runLock.RecordHolder("Restore-SafetyNetItem");
+        entered = (runLock, new SafetyNet.SafetyNetStore(destination, _fs).BeginRun(DateTimeOffset.Now));
+        _destinations[destination] = entered;
+        return entered;
+    }
+
+    public void Dispose()
+    {
+        foreach (var (runLock, writer) in _destinations.Values)
+        {
+            writer.Dispose();
+            runLock.Dispose();
+        }
+        _destinations.Clear();
     }
 }
 

@@ -28,7 +28,8 @@ public sealed class GetSafetyNetItemCommand : PSCloneCmdlet
         string destination = ResolveFileSystemPath(Destination, nameof(Destination));
         RunEngine<object?>((events, token) =>
         {
-            foreach (var item in new SafetyNetManager().GetItems(destination, Path, RunName, Recurse))
+            // Read the whole list before emitting: downstream cmdlets (Remove-SafetyNetItem) change the SafetyNet.
+            foreach (var item in new SafetyNetManager().GetItems(destination, Path, RunName, Recurse).ToList())
             {
                 token.ThrowIfCancellationRequested();
                 events.Item(item);

@@ -82,6 +82,13 @@ public sealed class InvokeCloneCommand : PSCloneCmdlet
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
+    /// <summary>-WhatIf, or $WhatIfPreference when -WhatIf is not given.</summary>
+    private bool IsWhatIf()
+    {
+        if (MyInvocation.BoundParameters.TryGetValue("WhatIf", out var bound)) return bound is SwitchParameter { IsPresent: true };
+        return LanguagePrimitives.IsTrue(SessionState.PSVariable.GetValue("WhatIfPreference"));
+    }
+
     protected override void ProcessRecord()
     {
         var bound = MyInvocation.BoundParameters;
@@ -110,7 +117,7 @@ public sealed class InvokeCloneCommand : PSCloneCmdlet
             RetryDelay = RetryDelay,
             Durable = Durable,
             Parallelism = bound.ContainsKey(nameof(ThrottleLimit)) ? ThrottleLimit : null,
-            DryRun = bound.TryGetValue("WhatIf", out var whatIf) && whatIf is SwitchParameter { IsPresent: true },
+            DryRun = IsWhatIf(),
         };
 
         if (request.DryRun)

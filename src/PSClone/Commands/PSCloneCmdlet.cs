@@ -42,8 +42,14 @@ public abstract class PSCloneCmdlet : PSCmdlet, IDisposable
         return resolved;
     }
 
+    /// <summary>Releases what a cmdlet holds across records; PowerShell disposes cmdlets however they end.</summary>
+    protected virtual void ReleaseResources()
+    {
+    }
+
     public void Dispose()
     {
+        ReleaseResources();
         _cancel.Dispose();
         GC.SuppressFinalize(this);
     }

@@ -11,6 +11,8 @@ public sealed class RemoveSafetyNetItemCommand : SafetyNetItemCmdlet
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
+    protected override bool NewestVersionOnly => false;
+
     protected override void ProcessRecord()
     {
         string destination = ResolveFileSystemPath(Destination, nameof(Destination));

@@ -16,18 +16,24 @@ public sealed class RestoreSafetyNetItemCommand : SafetyNetItemCmdlet
     [Parameter]
     public SwitchParameter Force { get; set; }
 
+    private readonly SafetyNetManager _manager = new();
+    private SafetyNetRestoreSession? _session;
+
+    protected override bool NewestVersionOnly => true;
+
     protected override void ProcessRecord()
     {
         string destination = ResolveFileSystemPath(Destination, nameof(Destination));
         string? target = TargetPath is null ? null : ResolveFileSystemPath(TargetPath, nameof(TargetPath));
-        var manager = new SafetyNetManager();
-        foreach (var item in SelectItems(manager, destination))
+        foreach (var item in SelectItems(_manager, destination))
         {
             string where = System.IO.Path.Combine(target ?? destination, item.RelativePath);
             if (!ShouldProcess(where, $"Restore from SafetyNet run '{item.RunName}'")) continue;
             try
             {
-                WriteObject(manager.Restore(item, target, Force, CancelToken));
+                // One session for the whole pipeline: what -Force replaces goes to one SafetyNet run.
+                _session ??= _manager.BeginRestore();
+                WriteObject(_session.Restore(item, target, Force, CancelToken));
             }
             catch (PSCloneException ex)
             {
@@ -35,4 +41,7 @@ public sealed class RestoreSafetyNetItemCommand : SafetyNetItemCmdlet
             }
         }
     }
+
+    /// <summary>Also runs when the pipeline is stopped, so the destination lock is always released.</summary>
+    protected override void ReleaseResources() => _session?.Dispose();
 }

@@ -28,12 +28,28 @@ public abstract class SafetyNetItemCmdlet : PSCloneCmdlet
     [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet, ValueFromPipelineByPropertyName = true)]
     public string? RunName { get; set; }
 
+    /// <summary>Restore takes the newest version of each matching path; Remove takes every version.</summary>
+    protected abstract bool NewestVersionOnly { get; }
+
     /// <summary>The SafetyNet items this invocation is about.</summary>
     protected IReadOnlyList<SafetyNetItem> SelectItems(SafetyNetManager manager, string destination)
     {
+        try
+        {
+            return Select(manager, destination);
+        }
+        catch (PSCloneException ex)
+        {
+            ThrowTerminatingError(Errors.From(ex));
+            throw; // not reached
+        }
+    }
+
+    private IReadOnlyList<SafetyNetItem> Select(SafetyNetManager manager, string destination)
+    {
         if (ParameterSetName == PathSet)
         {
-            var items = manager.SelectForRestore(destination, Path, RunName);
+            var items = NewestVersionOnly ? manager.SelectForRestore(destination, Path, RunName) : manager.SelectForRemoval(destination, Path, RunName);
             if (items.Count == 0)
                 WriteError(new ErrorRecord(new ItemNotFoundException($"No item in the SafetyNet of '{destination}' matches '{Path}'. List them with Get-SafetyNetItem -Recurse."),
                     "SafetyNetItemNotFound", ErrorCategory.ObjectNotFound, Path));

@@ -390,7 +390,7 @@ public sealed class HelpExampleTests : IDisposable
     }
 
     [Fact]
-    public void RemoveSafetyNetItem_Example3_PathSelectsTheNewestVersionOfEachPathAndWhatIfChangesNothing()
+    public void RemoveSafetyNetItem_Example3_PathSelectsEveryVersionOfEachPathAndWhatIfChangesNothing()
     {
         var (src, dst) = ClonedPair(("tmp/x.log", "x1"), ("tmp/y.log", "y1"), ("keep/z.txt", "z"));
         src.File("tmp/x.log", "x2 longer").Delete("tmp/y.log");
@@ -399,12 +399,13 @@ public sealed class HelpExampleTests : IDisposable
         var run2 = Clone(src.Root, dst).Result;                  // x.log v2
         var before = ExampleTree.Snapshot(dst, skipReserved: false);
 
-        var selected = new SafetyNetManager().SelectForRestore(dst, "tmp/*");
+        var selected = new SafetyNetManager().SelectForRemoval(dst, "tmp/*");
 
         Assert.Equal(new[]
         {
-            $"tmp/x.log {Path.GetFileName(run2.SafetyNetFolder)}",
+            $"tmp/x.log {Path.GetFileName(run1.SafetyNetFolder)}",
             $"tmp/y.log {Path.GetFileName(run1.SafetyNetFolder)}",
+            $"tmp/x.log {Path.GetFileName(run2.SafetyNetFolder)}",
         }, selected.Select(i => $"{i.RelativePath} {i.RunName}"));
         Assert.Equal(before, ExampleTree.Snapshot(dst, skipReserved: false));
     }
