@@ -320,3 +320,51 @@ public sealed class XattrAndFaultTests : IDisposable
         Assert.Equal("VerifyFailed", Assert.Single(events.Errors).ErrorId);
     }
 }
+
+public sealed class OwnerAndProgressTests : IDisposable
+{
+    private readonly TempDir _dir = new("owner");
+
+    public void Dispose() => _dir.Dispose();
+
+    [RootFact]
+    public void AsRoot_OwnersAndGroupsAreKept_AndChangesAreUpdated()
+    {
+        string src = _dir["src"], dst = _dir["dst"];
+        var tree = new TreeBuilder(src).File("mine.txt", "m").File("theirs.txt", "t").Symlink("link", "theirs.txt").Dir("sub");
+        Native.Chown(tree.Full("theirs.txt"), 1234, 5678);
+        Native.Chown(tree.Full("link"), 4321, 8765);
+        Native.Chown(tree.Full("sub"), 1111, 2222);
+        CloneEngineTests.Clone(src, dst);
+        Assert.Equal("", TreeState.Diff(TreeState.Read(src), TreeState.Read(dst)));
+        Assert.Equal(1234u, TreeState.Read(dst).Items["theirs.txt"].Uid);
+
+        Native.Chown(tree.Full("mine.txt"), 42, 43);
+        var events = new RecordingEvents();
+        CloneEngineTests.Clone(src, dst, events);
+        Assert.Equal(new[] { "Updated mine.txt" }, events.Actions());
+        Assert.Contains("Owner differs", events.CloneItems.Single().Reason, StringComparison.Ordinal);
+        Assert.Equal("", TreeState.Diff(TreeState.Read(src), TreeState.Read(dst)));
+    }
+
+    [Fact]
+    public void Progress_ReportsBytesItemsAndRate_AndEndsWithACompletedRecord()
+    {
+        string src = _dir["src"], dst = _dir["dst"];
+        var tree = new TreeBuilder(src);
+        for (int i = 0; i < 40; i++) tree.File($"f{i}.bin", new byte[256 << 10]);
+        var events = new RecordingEvents();
+        var result = CloneEngineTests.Clone(src, dst, events);
+        var reports = events.ProgressReports.ToList();
+        Assert.NotEmpty(reports);
+        var last = reports[^1];
+        Assert.True(last.Completed);
+        Assert.Equal(40L * (256 << 10), last.BytesTotal);
+        Assert.Equal(last.BytesTotal, last.BytesDone);
+        Assert.Equal(40, last.ItemsTotal);
+        Assert.Equal(40, last.ItemsDone);
+        Assert.True(last.BytesPerSecond > 0);
+        Assert.Equal(100, last.PercentComplete);
+        Assert.Equal(40, result.ItemsCopied);
+    }
+}
