@@ -111,6 +111,60 @@ public sealed class CliEndToEndTests() : CliTestBase("cli")
         Assert.Equal(TreeSnapshot.Take(Src).UserFiles(), TreeSnapshot.Take(Dir["-dash-dest"]).UserFiles());
     }
 
+    // ---------------------------------------------------------------- options reach the engine
+
+    [Theory]
+    [InlineData("on", 2, 0, true)]
+    [InlineData("ON", 2, 0, true)]
+    [InlineData("keepall", 1, 0, true)]
+    [InlineData("off", 0, 1, false)]
+    public void SafetyNetModes(string mode, long archived, long deleted, bool deletedFileKept)
+    {
+        SmallTree();
+        CloneOk();
+        Source.Change("docs/report.md", "report v2").Delete("docs/deep/notes.txt");
+        var summary = CloneOk("--safetynet", mode);
+        Assert.Equal(archived, Long(summary, "itemsArchived"));
+        Assert.Equal(deleted, Long(summary, "itemsDeleted"));
+        Assert.Equal("report v2", File.ReadAllText(Path.Combine(Dst, "docs/report.md")));
+        string notes = Path.Combine(Dst, "docs/deep/notes.txt");
+        bool inSafetyNet = Directory.Exists(Path.Combine(Dst, "_PSClone SafetyNet"))
+            && Directory.EnumerateFiles(Path.Combine(Dst, "_PSClone SafetyNet"), "notes.txt", SearchOption.AllDirectories).Any();
+        Assert.Equal(mode == "keepall", File.Exists(notes));
+        Assert.Equal(deletedFileKept, File.Exists(notes) || inSafetyNet);
+        Assert.Equal(archived > 0, summary["safetyNetFolder"] is not null);
+    }
+
+    [Fact]
+    public void NoProtectRoot_ArchivesItemsFoundOnlyAtTheDestinationRoot()
+    {
+        SmallTree();
+        CloneOk();
+        Source.Delete("a.txt");
+        Assert.Equal(0, Long(CloneOk(), "itemsArchived")); // root items are protected by default
+        Assert.True(File.Exists(Path.Combine(Dst, "a.txt")));
+        Assert.Equal(1, Long(CloneOk("--no-protect-root"), "itemsArchived"));
+        Assert.False(File.Exists(Path.Combine(Dst, "a.txt")));
+    }
+
+    [Fact]
+    public void IncludeExcludeAndFilterFile_SelectWhatIsCloned()
+    {
+        SmallTree();
+        string Cloned(string name, params string[] options)
+        {
+            var r = Psclone(new[] { "clone", Src, Dir[name], "--json", "--min-free", "0" }.Concat(options).ToArray());
+            AssertExit(0, r);
+            return string.Join(" | ", TreeSnapshot.Take(Dir[name]).Items.Keys.Where(k => k != "." && !TreeSnapshot.IsPSCloneOwn(k)));
+        }
+        Assert.Equal("docs | docs/report.md", Cloned("include", "--include", "*.md"));
+        const string withoutTxtAndEmpty = "-leading dash | Données | docs | docs/deep | docs/report.md";
+        Assert.Equal(withoutTxtAndEmpty, Cloned("exclude", "--exclude", "*.txt", "--exclude", "empty/"));
+        string filters = Dir["filters"];
+        File.WriteAllText(filters, "# no text files\n*.txt\n- empty/\n");
+        Assert.Equal(withoutTxtAndEmpty, Cloned("filter-file", "--filter-file", filters));
+    }
+
     // ---------------------------------------------------------------- exit 1: some items failed
 
     /// <summary>Runs as nobody on a tree where one file is mode 000: that file fails, the rest is cloned.</summary>
