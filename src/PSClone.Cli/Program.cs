@@ -40,18 +40,20 @@ internal static class Program
             ctx.Cancel = true;
             cancel.Cancel();
         });
+        bool json = args.Contains("--json");
         try
         {
             return Dispatch(args, cancel.Token);
         }
         catch (UsageException ex)
         {
-            Console.Error.WriteLine("psclone: " + ex.Message);
+            if (json) new CliHost(json: true, listItems: false, quiet: true).Fatal("InvalidArguments", nameof(FailureKind.InvalidArgument), ex.Message, null);
+            else Console.Error.WriteLine("psclone: " + ex.Message);
             return ExitRefused;
         }
         catch (PSCloneException ex)
         {
-            Console.Error.WriteLine("error: " + ex.Message);
+            new CliHost(json, listItems: false, quiet: true).Fatal(ex.ErrorId, ex.Kind.ToString(), ex.Message, ex.Target);
             return ex.NothingDone ? ExitRefused : ExitInterrupted;
         }
         catch (OperationCanceledException)

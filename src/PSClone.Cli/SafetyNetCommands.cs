@@ -73,7 +73,7 @@ internal static class SafetyNetCommands
                 $"No item in the SafetyNet of '{a.Positionals[0]}' matches '{pattern}'. List them with: psclone safetynet list {a.Positionals[0]} --recurse", pattern);
             return Program.ExitRefused;
         }
-        int failed = 0;
+        int failed = 0, refused = 0;
         using var session = manager.BeginRestore();
         foreach (var item in items)
         {
@@ -82,13 +82,19 @@ internal static class SafetyNetCommands
                 var restored = session.Restore(item, a.Value("--to"), a.Flag("--force"), cancel);
                 host.Emit("restored", restored, () => $"Restored {restored.RelativePath} ({restored.RunName}) -> {restored.RestoredPath}");
             }
+            catch (PSCloneException ex) when (ex.ErrorId == "DestinationLocked")
+            {
+                throw; // the whole restore is refused: nothing was done
+            }
             catch (PSCloneException ex)
             {
                 failed++;
+                if (ex.NothingDone) refused++;
                 host.Error(new EngineError(ex.ErrorId, ex.Kind, ex.Message, ex.Target, ex));
             }
         }
-        return failed == 0 ? Program.ExitDone : Program.ExitItemsFailed;
+        // Every item refused (all in the way, say) means nothing was done: exit 2, as for any refusal.
+        return failed == 0 ? Program.ExitDone : refused == items.Count ? Program.ExitRefused : Program.ExitItemsFailed;
     }
 
     private static int Prune(Arguments a, CancellationToken cancel)

@@ -262,6 +262,7 @@ public sealed class CliEndToEndTests() : CliTestBase("cli")
         var summary = Summary(r);
         Assert.Equal("Canceled", (string?)summary["status"]);
         Assert.True(Long(summary, "itemsCopied") < 2000 + 20 + 8, "the run was cut short");
+        Assert.Equal(r.Json.Count(l => (string?)l["type"] == "warning"), Long(summary, "warnings"));
 
         // Every file under a real name is complete: the source's exact bytes.
         var source = TreeSnapshot.Take(Src).UserFiles();
@@ -418,7 +419,8 @@ public sealed class CliEndToEndTests() : CliTestBase("cli")
         {
             var r = Clone(option, value);
             Assert.True(r.ExitCode == 2, $"{option} '{value}': {r}");
-            Assert.True(r.StdOut.Length == 0, $"{option} '{value}': {r}");
+            var error = Assert.Single(r.Json); // --json: the error is a JSON line too
+            Assert.Equal("error", (string?)error["type"]);
             Assert.Contains($"'{value}'", r.StdErr);
             Assert.Contains(option, r.StdErr);
         }

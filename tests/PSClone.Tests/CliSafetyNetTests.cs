@@ -126,7 +126,7 @@ public sealed class CliSafetyNetTests() : CliTestBase("safetynet")
         var before = TreeSnapshot.Take(Dst);
 
         var refused = Psclone("safetynet", "restore", Dst, "--path", "doc.txt", "--json");
-        AssertExit(1, refused);
+        AssertExit(2, refused); // every item refused: nothing was done
         var error = Assert.Single(refused.Json);
         Assert.Equal("error", (string?)error["type"]);
         Assert.Equal("RestoreTargetExists", (string?)error["errorId"]);
@@ -158,7 +158,7 @@ public sealed class CliSafetyNetTests() : CliTestBase("safetynet")
         Assert.Equal("", before.Diff(TreeSnapshot.Take(Dst), lockContentToo: true));
 
         var again = Psclone("safetynet", "restore", Dst, "--path", "doc.txt", "--to", elsewhere, "--json");
-        AssertExit(1, again);
+        AssertExit(2, again);
         Assert.Equal("RestoreTargetExists", (string?)Assert.Single(again.Json)["errorId"]);
     }
 

@@ -50,7 +50,8 @@ internal sealed class DestinationLock : IDisposable
     {
         try
         {
-            using var reader = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            // Not a FileStream: on Unix that takes a shared lock, which the holder's exclusive one refuses.
+            using var reader = Platform.FileSystems.Current.OpenRead(path);
             using var doc = JsonDocument.Parse(reader);
             var root = doc.RootElement;
             return $" (process {root.GetProperty("pid").GetInt32()} on {root.GetProperty("host").GetString()}, started {root.GetProperty("started").GetString()})";

@@ -154,8 +154,8 @@ public sealed class PathFilter
                 }
                 else if (c == '[')
                 {
-                    int close = p.IndexOf(']', i + 2);
-                    if (close < 0) throw new ArgumentException("a '[' has no closing ']'");
+                    int close = i + 2 < p.Length ? p.IndexOf(']', i + 2) : -1;
+                    if (close < 0) throw new ArgumentException("a '[' has no closing ']'; write '[[]' for a literal '['");
                     string body = p[(i + 1)..close];
                     bool negate = body.StartsWith('!') || body.StartsWith('^');
                     if (negate) body = body[1..];

@@ -198,6 +198,8 @@ public sealed class SafetyNetRestoreSession : IDisposable
     private readonly IFileSystem _fs;
     private readonly Dictionary<string, (DestinationLock Lock, SafetyNet.SafetyNetRunWriter Writer)> _destinations = new(StringComparer.Ordinal);
 
+    private readonly HashSet<string> _recorded = new(StringComparer.Ordinal);
+
     internal SafetyNetRestoreSession(IFileSystem fs) => _fs = fs;
 
     public SafetyNetRestoreResult Restore(SafetyNetItem item, string? targetRoot, bool force, CancellationToken cancel)
@@ -208,7 +210,8 @@ public sealed class SafetyNetRestoreSession : IDisposable
         if (_fs.TryGetEntry(item.ArchivedPath, false) is null)
             throw new PSCloneException("SafetyNetItemNotFound", FailureKind.ObjectNotFound,
                 $"'{item.RelativePath}' is no longer in the SafetyNet run '{item.RunName}' (pruned or removed). List the SafetyNet again.", item.RelativePath);
-        var writer = intoDestination ? Enter(destination).Writer : null;
+        var entered = intoDestination ? Enter(destination) : default;
+        var writer = entered.Writer;
         string target = root + "/" + item.RelativePath;
         string parent = Path.GetDirectoryName(target)!;
         string temp = parent + "/" + ReservedNames.NewTempName();
@@ -222,6 +225,11 @@ public sealed class SafetyNetRestoreSession : IDisposable
                 throw new PSCloneException("RestoreTargetExists", FailureKind.ResourceExists,
                     $"'{target}' already exists. Restore elsewhere with -TargetPath (--to), or use -Force to replace it" +
                     (intoDestination ? " (the current version is moved to the SafetyNet first)." : "."), target);
+            if (!_recorded.Contains(destination) && entered.Lock is { } held)
+            {
+                held.RecordHolder("Restore-SafetyNetItem"); // only now that something changes
+                _recorded.Add(destination);
+            }
             bytes = FileSystemTrees.Copy(_fs, item.ArchivedPath, temp, cancel);
             if (existing is not null)
             {
@@ -264,7 +272,6 @@ public sealed class SafetyNetRestoreSession : IDisposable
     {
         if (_destinations.TryGetValue(destination, out var entered)) return entered;
         var runLock = DestinationLock.Acquire(destination);
-        runLock.RecordHolder("Restore-SafetyNetItem");
         entered = (runLock, new SafetyNet.SafetyNetStore(destination, _fs).BeginRun(DateTimeOffset.Now));
         _destinations[destination] = entered;
         return entered;

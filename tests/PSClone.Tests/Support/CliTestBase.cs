@@ -71,12 +71,17 @@ public abstract class CliTestBase : IDisposable
         return error;
     }
 
-    /// <summary>A command-line usage error (exit 2): nothing on stdout, a message naming <paramref name="mention"/> on stderr.</summary>
+    /// <summary>A command-line usage error (exit 2): a message naming <paramref name="mention"/> on stderr, and
+    /// on stdout nothing, or with --json the one error line (id InvalidArguments).</summary>
     public static void AssertUsageError(CliResult r, string mention)
     {
         AssertExit(2, r);
-        Assert.True(r.StdOut.Length == 0, "a usage error prints nothing on stdout\n" + r);
         Assert.Contains(mention, r.StdErr);
+        if (r.StdOut.Length == 0) return;
+        var error = Assert.Single(r.Json);
+        Assert.Equal("error", (string?)error["type"]);
+        Assert.Equal("InvalidArguments", (string?)error["errorId"]);
+        Assert.Contains(mention, (string?)error["message"]);
     }
 
     public static long Long(JsonObject o, string name) => (long)o[name]!;
