@@ -325,34 +325,10 @@ internal sealed unsafe class LinuxFileSystem : IFileSystem
             }
             else
             {
-                n = ReadWrite(src, dst, total, source, target);
+                n = ReadWriteAt(src, dst, total, 1 << 20, source, target);
             }
             if (n == 0) return total;
             total += n;
-        }
-    }
-
-    private static nint ReadWrite(int src, int dst, long offset, string source, string target)
-    {
-        var buf = ArrayPool<byte>.Shared.Rent(1 << 20);
-        try
-        {
-            fixed (byte* b = buf)
-            {
-                nint n = PRead(src, b, buf.Length, offset);
-                if (n < 0) throw Error("Cannot read", source);
-                for (nint done = 0; done < n;)
-                {
-                    nint w = PWrite(dst, b + done, n - done, offset + done);
-                    if (w < 0) throw Error("Cannot write", target);
-                    done += w;
-                }
-                return n;
-            }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buf);
         }
     }
 
@@ -393,6 +369,7 @@ internal sealed unsafe class LinuxFileSystem : IFileSystem
         return copied;
     }
 
+    /// <summary>The plain copy, where copy_file_range cannot cross the two file systems.</summary>
     private static nint ReadWriteAt(int src, int dst, long offset, int count, string source, string target)
     {
         var buf = ArrayPool<byte>.Shared.Rent(count);

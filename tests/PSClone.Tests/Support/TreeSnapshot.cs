@@ -6,13 +6,15 @@ namespace PSClone.Tests.Support;
 /// <summary>Everything about one item that a write would change: type, mode, owner, size, mtime,
 /// change time and inode (so even a rewrite with the same content and mtime shows), link target, content.</summary>
 public sealed record SnapshotItem(
-    uint Type, uint Mode, uint Uid, uint Gid, long Size, long MTimeNs, long CTimeNs, ulong Inode, uint NLink,
+    ItemType Type, uint Mode, uint Uid, uint Gid, long Size, long MTimeNs, long CTimeNs, ulong Inode, uint NLink,
     string? LinkTarget, string? ContentHash);
 
 /// <summary>An exact picture of a tree, the root folder and PSClone's own files included, for
 /// "nothing changed" assertions (lstat semantics: links are never followed).</summary>
 public sealed class TreeSnapshot
 {
+    private static readonly PSClone.Platform.LinuxFileSystem Fs = new();
+
     /// <summary>The lock file records who holds it; a run that is refused after taking the lock
     /// rewrites it (see the lock-file test). Compared by identity, not content, unless asked.</summary>
     public const string LockFile = ".psclone.lock";
@@ -36,12 +38,11 @@ public sealed class TreeSnapshot
 
     private static void Add(string full, string relative, SortedDictionary<string, SnapshotItem> items)
     {
-        var st = Native.LStat(full);
-        string? target = st.FileType == Native.TypeSymlink ? new FileInfo(full).LinkTarget : null;
-        string? hash = st.FileType == Native.TypeFile ? Hash(full) : null;
-        items[relative] = new SnapshotItem(st.FileType, st.Permissions, st.Uid, st.Gid,
-            st.FileType == Native.TypeDirectory ? 0 : (long)st.Size, st.MTimeNs, st.CTimeNs, st.Inode, st.NLink, target, hash);
-        if (st.FileType != Native.TypeDirectory) return;
+        var e = Fs.TryGetEntry(full, withXattrs: false) ?? throw new FileNotFoundException(full);
+        string? hash = e.Kind == ItemType.File ? Hash(full) : null;
+        items[relative] = new SnapshotItem(e.Kind, e.Mode, e.Uid, e.Gid,
+            e.Kind == ItemType.Directory ? 0 : e.Size, e.MTimeNs, e.CTimeNs, e.Inode, e.LinkCount, e.LinkTarget, hash);
+        if (e.Kind != ItemType.Directory) return;
         var options = new EnumerationOptions { AttributesToSkip = 0, RecurseSubdirectories = false, IgnoreInaccessible = false };
         foreach (var child in Directory.EnumerateFileSystemEntries(full, "*", options).Order(StringComparer.Ordinal))
         {
@@ -92,7 +93,7 @@ public sealed class TreeSnapshot
         var files = new SortedDictionary<string, string>(StringComparer.Ordinal);
         foreach (var (path, item) in Items)
         {
-            if (item.Type != Native.TypeFile || IsPSCloneOwn(path)) continue;
+            if (item.Type != ItemType.File || IsPSCloneOwn(path)) continue;
             files[path] = item.ContentHash!;
         }
         return files;
