@@ -16,7 +16,8 @@ internal sealed class LaunchdScheduler(SchedulerEnvironment env) : SchedulerBack
     private string PlistPath(string taskName, TaskScope scope) =>
         Path.Combine(scope == TaskScope.AllUsers ? Env.LaunchDaemonsFolder : Env.LaunchAgentsFolder, Label(taskName) + ".plist");
 
-    private static string Domain(TaskScope scope) => scope == TaskScope.AllUsers ? "system" : "gui/$UID";
+    /// <summary>The launchd domain as a shell would spell it (the user's id is looked up when installing).</summary>
+    private static string Domain(TaskScope scope) => scope == TaskScope.AllUsers ? "system" : "gui/$(id -u)";
 
     public override void CheckAvailable(TaskScope scope)
     {

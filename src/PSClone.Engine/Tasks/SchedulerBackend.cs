@@ -34,7 +34,7 @@ internal abstract class SchedulerBackend(SchedulerEnvironment env)
         Schedule = schedule with { Scheduler = Kind },
         CommandLine = CommandLine(command),
         Files = Render(task, schedule, command, scope),
-        Commands = LoadCommands(task.Name, scope).Select(c => string.Join(' ', c.Select(ShellQuote.Posix))).ToArray(),
+        Commands = LoadCommands(task.Name, scope).Select(c => string.Join(' ', c.Select(a => a.Contains("$(", StringComparison.Ordinal) ? $"\"{a}\"" : ShellQuote.Posix(a)))).ToArray(),
     };
 
     /// <summary>Writes a file unless it already holds exactly this text.</summary>

@@ -17,6 +17,9 @@ internal sealed record SchedulerEnvironment
     /// <summary>sd_booted(3): systemd is the init system when this folder exists.</summary>
     public string SystemdRuntimeFolder { get; init; } = "/run/systemd/system";
 
+    /// <summary>A folder searched before PATH for the schedulers' commands (tests put stand-ins there).</summary>
+    public string? ToolFolder { get; init; }
+
     /// <summary>Today, for the start date Task Scheduler triggers need.</summary>
     public Func<DateTimeOffset> Now { get; init; } = () => DateTimeOffset.Now;
 
@@ -42,6 +45,7 @@ internal sealed record SchedulerEnvironment
     /// <summary>Runs a scheduler's command (systemctl, crontab, schtasks, launchctl) and waits for it.</summary>
     public ProcessResult Run(string file, IReadOnlyList<string> args, string? input = null)
     {
+        if (ToolFolder is not null && File.Exists(Path.Combine(ToolFolder, file))) file = Path.Combine(ToolFolder, file);
         var start = new ProcessStartInfo(file)
         {
             RedirectStandardOutput = true,
