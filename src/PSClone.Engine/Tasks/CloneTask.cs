@@ -75,6 +75,11 @@ public sealed record CloneTask
     public DateTimeOffset Created { get; init; }
     public DateTimeOffset Modified { get; init; }
 
+    /// <summary>The store the task was read from (not saved in the file), so a piped task finds its
+    /// way back: Get-CloneTask -Scope AllUsers | Invoke-CloneTask binds Name and Scope by property name.</summary>
+    [JsonIgnore]
+    public TaskScope Scope { get; init; }
+
     /// <summary>The engine request for one run of this task.</summary>
     public CloneRequest ToRequest(bool dryRun = false) => new()
     {

@@ -45,8 +45,7 @@ internal sealed record SchedulerEnvironment
     /// <summary>Runs a scheduler's command (systemctl, crontab, schtasks, launchctl) and waits for it.</summary>
     public ProcessResult Run(string file, IReadOnlyList<string> args, string? input = null)
     {
-        if (ToolFolder is not null && File.Exists(Path.Combine(ToolFolder, file))) file = Path.Combine(ToolFolder, file);
-        var start = new ProcessStartInfo(file)
+        var start = new ProcessStartInfo(Resolve(file))
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -72,6 +71,27 @@ internal sealed record SchedulerEnvironment
             process.WaitForExit();
             return new ProcessResult(process.ExitCode, stdout.GetAwaiter().GetResult(), stderr.GetAwaiter().GetResult());
         }
+    }
+
+    /// <summary>The tool's full path from PATH (after <see cref="ToolFolder"/>). Process.Start alone would
+    /// also try the current folder first, where any file of that name could stand in for the tool.</summary>
+    private string Resolve(string file)
+    {
+        if (Path.IsPathFullyQualified(file)) return file;
+        var folders = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Where(Path.IsPathFullyQualified);
+        if (ToolFolder is not null) folders = folders.Prepend(ToolFolder);
+        string[] names = OperatingSystem.IsWindows() ? [file + ".exe", file] : [file];
+        foreach (string folder in folders)
+        {
+            foreach (string name in names)
+            {
+                string candidate = Path.Combine(folder, name);
+                if (File.Exists(candidate)) return candidate;
+            }
+        }
+        throw new PSCloneException("SchedulerNotAvailable", FailureKind.ResourceUnavailable,
+            $"'{file}' is not on PATH, so its scheduler cannot be used here. Install it, or choose another scheduler with -Scheduler (--scheduler).", file);
     }
 
     /// <summary>Runs a command that must succeed.</summary>

@@ -36,6 +36,119 @@ public sealed class TaskDscResource
                 .Select(p => p.Key).Where(k => k != "name"))
             .ToArray();
 
+    /// <summary>The JSON Schema of an instance, as the resource manifest embeds it.</summary>
+    public static JsonObject Schema()
+    {
+        static JsonObject T(string type, string description, JsonObject? extra = null)
+        {
+            var o = new JsonObject { ["type"] = type.Contains(',') ? new JsonArray(type.Split(',').Select(t => (JsonNode)t).ToArray()) : type, ["description"] = description };
+            foreach (var (k, v) in extra ?? new JsonObject()) o[k] = v?.DeepClone();
+            return o;
+        }
+        static JsonObject Enum(string description, bool nullable, params string[] values)
+        {
+            var list = new JsonArray(values.Select(v => (JsonNode)v).ToArray());
+            if (nullable) list.Add(null);
+            return new JsonObject { ["enum"] = list, ["description"] = description };
+        }
+        static JsonObject ReadOnly(JsonObject o)
+        {
+            o["readOnly"] = true;
+            return o;
+        }
+        var age = "a time span: \"1.00:00:00\" or \"1d\", \"12h\", \"30m\"";
+        var strings = new JsonObject { ["items"] = new JsonObject { ["type"] = "string" } };
+        var properties = new JsonObject
+        {
+            ["name"] = T("string", "The task's name (the key): letters, digits, '.', '_' and '-'.", new JsonObject { ["pattern"] = "^[A-Za-z0-9][A-Za-z0-9._-]*$", ["maxLength"] = TaskRules.MaxNameLength }),
+            ["ensure"] = Enum("Present (default) or Absent.", false, "Present", "Absent"),
+            ["scope"] = Enum("The task store: AllUsers (default) or CurrentUser.", false, "AllUsers", "CurrentUser"),
+            ["id"] = ReadOnly(T("string", "The task's id.")),
+            ["description"] = T("string,null", "Free text."),
+            ["source"] = T("string", "Absolute path of the folder to clone."),
+            ["destination"] = T("string", "Absolute path of the destination folder (or image)."),
+            ["safetyNet"] = Enum("What happens to replaced and deleted items.", false, "On", "Off", "KeepAll"),
+            ["protectRootItems"] = T("boolean,null", "Leave items found only at the destination root alone (null: on with SafetyNet On)."),
+            ["include"] = T("array", "Clone only items matching these globs.", strings),
+            ["exclude"] = T("array", "Skip items matching these globs.", strings),
+            ["filterFile"] = T("string,null", "Absolute path of a filter file."),
+            ["checksum"] = T("boolean", "Compare contents, not size and modification time."),
+            ["verify"] = T("boolean", "Re-read copied files and compare SHA-256."),
+            ["force"] = T("boolean", "Clone onto a destination that belongs to another source."),
+            ["maxDelete"] = T("integer,null", "Refuse a run that would remove more items.", new JsonObject { ["minimum"] = 0 }),
+            ["maxDeletePercent"] = T("number", "Refuse a run that would remove more than this share of the destination.", new JsonObject { ["minimum"] = 0, ["maximum"] = 100 }),
+            ["safetyNetMinFree"] = T("integer,string,null", "SafetyNet free-space limit: bytes, or \"25GB\"."),
+            ["safetyNetMaxAge"] = T("string,null", "Prune SafetyNet runs older than " + age + "."),
+            ["safetyNetMaxSize"] = T("integer,string,null", "Keep at most this much SafetyNet: bytes, or \"100GB\"."),
+            ["autoAdjust"] = T("boolean", "On a full destination, raise the free-space limit and prune."),
+            ["retryCount"] = T("integer", "Retries of transient I/O errors.", new JsonObject { ["minimum"] = 0 }),
+            ["retryDelay"] = T("string", "First retry delay, " + age + "."),
+            ["durable"] = T("boolean", "Flush every file to the device."),
+            ["parallelism"] = T("integer,null", "Parallel copy workers (null: automatic).", new JsonObject { ["minimum"] = 1 }),
+            ["retention"] = T("object,null", "Snapshots kept on an image destination.", new JsonObject
+            {
+                ["properties"] = new JsonObject
+                {
+                    ["keepLast"] = T("integer,null", "Newest snapshots kept."),
+                    ["keepDaily"] = T("integer,null", "Days with a snapshot kept."),
+                    ["keepWeekly"] = T("integer,null", "Weeks with a snapshot kept."),
+                    ["keepMonthly"] = T("integer,null", "Months with a snapshot kept."),
+                },
+                ["additionalProperties"] = false,
+            }),
+            ["preScript"] = T("string,null", "Absolute path of a script run before the clone; a non-zero exit skips the run."),
+            ["postScript"] = T("string,null", "Absolute path of a script run after the clone."),
+            ["scriptTimeout"] = T("string", "How long a script may run, " + age + "."),
+            ["runAfter"] = T("array", "Tasks to run next.", new JsonObject
+            {
+                ["items"] = T("object", "A chained task.", new JsonObject
+                {
+                    ["properties"] = new JsonObject { ["task"] = T("string", "Task name."), ["when"] = Enum("Success (default) or Always.", false, "Success", "Always") },
+                    ["required"] = new JsonArray("task"),
+                    ["additionalProperties"] = false,
+                }),
+            }),
+            ["notification"] = T("object,null", "An HTTP POST of each run's JSON result.", new JsonObject
+            {
+                ["properties"] = new JsonObject
+                {
+                    ["webhook"] = T("string", "An http:// or https:// URL."),
+                    ["on"] = Enum("Failure (default) or Always.", false, "Failure", "Always"),
+                    ["timeout"] = T("string", "How long to wait for the webhook, " + age + "."),
+                },
+                ["required"] = new JsonArray("webhook"),
+                ["additionalProperties"] = false,
+            }),
+            ["schedule"] = T("object,null", "When the task runs; registered with the platform scheduler. null removes it.", new JsonObject
+            {
+                ["properties"] = new JsonObject
+                {
+                    ["kind"] = Enum("The kind of schedule.", false, "Daily", "Hourly", "Weekly", "Interval"),
+                    ["at"] = T("string", "Daily/Weekly: time of day \"02:00:00\"; Hourly: minutes past the hour \"00:15:00\"."),
+                    ["daysOfWeek"] = T("array", "Weekly: the days.", new JsonObject { ["items"] = Enum("A day.", false, System.Enum.GetNames<DayOfWeek>()) }),
+                    ["interval"] = T("string,null", "Interval: time between runs, " + age + "."),
+                    ["scheduler"] = Enum("Where the schedule is registered (read back; leave out to use the platform's).", true, System.Enum.GetNames<SchedulerKind>()),
+                },
+                ["required"] = new JsonArray("kind"),
+                ["additionalProperties"] = false,
+            }),
+            ["created"] = ReadOnly(T("string", "When the task was created.")),
+            ["modified"] = ReadOnly(T("string", "When the task was last changed.")),
+            ["_inDesiredState"] = ReadOnly(T("boolean", "Returned by test: whether the task is as desired.")),
+            ["_exist"] = T("boolean", "The DSC standard form of ensure: false is Absent."),
+        };
+        return new JsonObject
+        {
+            ["$schema"] = "https://json-schema.org/draft/2020-12/schema",
+            ["title"] = "PSClone task",
+            ["description"] = "A saved PSClone clone task. Only the properties given are enforced.",
+            ["type"] = "object",
+            ["required"] = new JsonArray("name"),
+            ["additionalProperties"] = false,
+            ["properties"] = properties,
+        };
+    }
+
     public JsonObject Get(JsonObject desired)
     {
         var request = Parse(desired);

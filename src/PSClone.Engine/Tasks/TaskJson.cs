@@ -23,6 +23,8 @@ public static class TaskJson
         {
             PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
             WriteIndented = indented,
+            // Files are read by people and tools, never embedded in HTML: keep '+' in times and non-ASCII names as they are.
+            Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
             DefaultIgnoreCondition = JsonIgnoreCondition.Never,
             UnmappedMemberHandling = strict ? JsonUnmappedMemberHandling.Disallow : JsonUnmappedMemberHandling.Skip,
             Converters = { new JsonStringEnumConverter(), new AgeJsonConverter() },

@@ -99,7 +99,8 @@ internal static class ShellQuote
     public static string Systemd(string arg, bool exec = true)
     {
         string escaped = arg.Replace("%", "%%");
-        bool quote = escaped.Length == 0 || escaped.Any(c => char.IsWhiteSpace(c) || c is '"' or '\'' or '\\' or ';');
+        // Environment= assignments are always quoted, as systemd.exec(5) writes them.
+        bool quote = !exec || escaped.Length == 0 || escaped.Any(c => char.IsWhiteSpace(c) || c is '"' or '\'' or '\\' or ';');
         if (exec) escaped = escaped.Replace("$", "$$");
         return quote ? "\"" + escaped.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"" : escaped;
     }

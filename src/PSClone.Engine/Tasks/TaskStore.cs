@@ -63,7 +63,7 @@ public sealed class TaskStore
                         $"The task file '{file}' has the id {task.Id}, which '{sameId}' already has (a copied file?). Give it a new id, or remove its \"id\" line to have one derived from its name.", file);
                 names[task.Name] = file;
                 ids[task.Id] = file;
-                tasks.Add(task);
+                tasks.Add(task with { Scope = Location.Scope });
             }
             catch (PSCloneException ex)
             {
@@ -178,6 +178,7 @@ public sealed class TaskStore
         var now = DateTimeOffset.Now;
         var saved = task with
         {
+            Scope = Location.Scope,
             Id = task.Id == Guid.Empty || contents.Tasks.Any(t => t.Id == task.Id) ? Guid.NewGuid() : task.Id,
             Created = task.Created == default ? now : task.Created,
             Modified = now,
@@ -201,7 +202,7 @@ public sealed class TaskStore
         if (!string.Equals(changed.Name, current.Name, StringComparison.Ordinal) || changed.Id != current.Id)
             throw new PSCloneException("TaskRenameNotSupported", FailureKind.InvalidOperation,
                 $"Task '{current.Name}' cannot be renamed or given another id in place. Export it, change the name in the file, import it, and remove the old task.", current.Name);
-        changed = changed with { Created = current.Created, Modified = current.Modified };
+        changed = changed with { Created = current.Created, Modified = current.Modified, Scope = Location.Scope };
         if (SameContent(changed, current)) return new TaskUpdate(current, Changed: false);
         TaskRules.Validate(changed);
         CheckCycles(changed, contents.Tasks);
@@ -223,7 +224,7 @@ public sealed class TaskStore
         {
             File.Delete(file);
             if (task is null) return;
-            File.Delete(HistoryPath(task));
+            if (File.Exists(HistoryPath(task))) File.Delete(HistoryPath(task));
             string logs = LogFolder(task);
             if (Directory.Exists(logs)) Directory.Delete(logs, recursive: true);
         }
@@ -259,6 +260,7 @@ public sealed class TaskStore
         var saved = existing is not null
             ? task with { Name = existing.Name, Id = existing.Id, Created = existing.Created, Modified = now, Schedule = existing.Schedule is { Scheduler: not null } ? existing.Schedule : task.Schedule }
             : task with { Id = task.Id == Guid.Empty || contents.Tasks.Any(t => t.Id == task.Id) ? Guid.NewGuid() : task.Id, Created = task.Created == default ? now : task.Created, Modified = now };
+        saved = saved with { Scope = Location.Scope };
         CheckCycles(saved, contents.Tasks);
         Write(saved);
         return saved;
