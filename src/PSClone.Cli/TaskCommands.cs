@@ -508,11 +508,11 @@ internal static partial class TaskCommands
             switch (operation)
             {
                 case "schema":
-                    Console.WriteLine(TaskDscResource.Schema().ToJsonString());
+                    Console.WriteLine(TaskDscResource.Schema().ToJsonString(TaskJson.Compact));
                     return Program.ExitDone;
                 case "export":
                     foreach (var instance in resource.Export(a.Value("--scope") is null ? TaskScope.AllUsers : Scope(a)))
-                        Console.WriteLine(instance.ToJsonString());
+                        Console.WriteLine(instance.ToJsonString(TaskJson.Compact));
                     return Program.ExitDone;
                 case "get" or "set" or "test":
                     break;
@@ -540,7 +540,7 @@ internal static partial class TaskCommands
                 "test" => resource.Test(desired),
                 _ => resource.Set(desired, messages),
             };
-            Console.WriteLine(state.ToJsonString());
+            Console.WriteLine(state.ToJsonString(TaskJson.Compact));
             return Program.ExitDone;
         }
         catch (PSCloneException ex)
@@ -557,7 +557,7 @@ internal static partial class TaskCommands
 
     private sealed class DscMessages : IEngineEvents
     {
-        public static void Write(string level, string message) => Console.Error.WriteLine(new JsonObject { [level] = message }.ToJsonString());
+        public static void Write(string level, string message) => Console.Error.WriteLine(new JsonObject { [level] = message }.ToJsonString(TaskJson.Compact));
 
         public void Item(object item) { }
         public void Progress(EngineProgress progress) { }

@@ -174,8 +174,7 @@ public sealed class TaskDscResource
             if (current is not null) schedules.RemoveTask(current, events);
             return State(request, Find(request));
         }
-        var target = Target(request, current);
-        current = current is null ? request.Store.Add(target) : request.Store.Update(current.Name, _ => target).Task;
+        current = current is null ? request.Store.Add(Target(request, null)) : request.Store.Update(current.Name, c => Target(request, c)).Task;
         if (request.Properties.TryGetPropertyValue("schedule", out var scheduleNode))
         {
             var schedule = scheduleNode?.Deserialize<CloneTaskSchedule>(TaskJson.File);

@@ -33,10 +33,12 @@ public sealed record TaskLauncher
             return new TaskCommand { Executable = Executable, Arguments = args, Environment = environment };
         }
 
-        // pwsh -File needs a script file; -Command with an explicit exit carries the run's exit code.
+        // pwsh -File needs a script file; -Command with an explicit exit carries the runs' worst exit
+        // code. A terminating error (no such task, store busy) would otherwise end in exit 0: it is 2.
         string scope = !pin && store.Scope == TaskScope.AllUsers ? " -Scope AllUsers" : "";
         string home = inArguments ? $"$env:{TaskStoreLocation.HomeVariable} = {Quote(store.Root)}; " : "";
-        string script = $"{home}Import-Module PSClone; $runs = Invoke-CloneTask -Name {Quote(task.Name)}{scope} -Confirm:$false; " +
+        string script = $"{home}try {{ Import-Module PSClone -ErrorAction Stop; $runs = @(Invoke-CloneTask -Name {Quote(task.Name)}{scope} -Confirm:$false) }} " +
+                        "catch { Write-Error $_; exit 2 }; if ($runs.Count -eq 0) { exit 2 }; " +
                         "exit [int](($runs | Measure-Object -Property ExitCode -Maximum).Maximum)";
         return new TaskCommand
         {
