@@ -27,3 +27,12 @@ public sealed class ToolTheoryAttribute : TheoryAttribute
         if (Tools.Find(tool) is null) Skip = $"{tool} is not installed (install it to run this test)";
     }
 }
+
+/// <summary>A fact that is reported as skipped, with the reason, when the tests do not run as root.</summary>
+public sealed class RootFactAttribute : FactAttribute
+{
+    public RootFactAttribute()
+    {
+        if (!Native.IsRoot) Skip = "needs root (it mounts a small tmpfs to fill up)";
+    }
+}

@@ -296,6 +296,56 @@ public sealed class TaskRunnerTests : IDisposable
         Assert.Equal(9000, _store.Get("T").SafetyNetMinFree);
     }
 
+    /// <summary>A real full disk: a 4 MiB tmpfs whose SafetyNet must be pruned to fit the new version.</summary>
+    [RootFact]
+    public void DestinationThatFillsUp_RaisesTheLimit_AndTheTaskKeepsIt()
+    {
+        string mount = _dir["small"];
+        Directory.CreateDirectory(mount);
+        Sh($"mount -t tmpfs -o size=4m psclone-test '{mount}'");
+        try
+        {
+            File.Delete(Path.Combine(Src, "a.txt"));
+            Directory.Delete(Path.Combine(Src, "docs"), recursive: true);
+            var task = Add(destination: Path.Combine(mount, "dst"));
+            foreach (int size in new[] { 1_500_000, 1_500_000 })
+            {
+                File.WriteAllBytes(Path.Combine(Src, "big"), RandomBytes(size));
+                Assert.Equal(CloneStatus.Success, Assert.Single(Run(task)).Status);
+            }
+            Assert.Equal(0, _store.Get("T").SafetyNetMinFree);
+
+            // Old version (1.5 MB) to the SafetyNet, next to last run's (1.5 MB): 2 MB more does not fit.
+            File.WriteAllBytes(Path.Combine(Src, "big"), RandomBytes(2_000_000));
+            var events = new RecordingEvents();
+            var run = Assert.Single(Run(task, events));
+            Assert.True(run.Status is CloneStatus.Success or CloneStatus.CompletedWithWarnings, run.Status.ToString());
+            Assert.Contains(events.Warnings, w => w.Contains("filled up"));
+            Assert.NotNull(run.AdjustedMinFreeBytes);
+            Assert.Equal(run.AdjustedMinFreeBytes, _store.Get("T").SafetyNetMinFree);
+            Assert.Equal(2_000_000, new FileInfo(Path.Combine(mount, "dst/big")).Length);
+        }
+        finally
+        {
+            Sh($"umount '{mount}'");
+        }
+    }
+
+    private static byte[] RandomBytes(int n)
+    {
+        var bytes = new byte[n];
+        Random.Shared.NextBytes(bytes);
+        return bytes;
+    }
+
+    private static void Sh(string command)
+    {
+        using var p = Process.Start(new ProcessStartInfo("/bin/sh", ["-c", command]) { RedirectStandardError = true })!;
+        string error = p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        Assert.True(p.ExitCode == 0, $"{command}: {error}");
+    }
+
     [Fact]
     public void Retention_IsAppliedToImageSnapshots_OrReportedAsNotApplied()
     {
