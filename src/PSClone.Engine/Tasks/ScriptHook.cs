@@ -22,7 +22,11 @@ internal static class ScriptHook
                 ["task"] = System.Text.Json.JsonSerializer.SerializeToNode(task, TaskJson.Compact),
                 ["run"] = run is null ? null : System.Text.Json.JsonSerializer.SerializeToNode(run, TaskJson.Compact),
             };
-            File.WriteAllText(resultFile, payload.ToJsonString(TaskJson.File));
+            // In the shared temp folder, and it holds the task (a webhook URL may carry a token): owner only.
+            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+            if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            using var stream = new FileStream(resultFile, options);
+            stream.Write(System.Text.Encoding.UTF8.GetBytes(payload.ToJsonString(TaskJson.File)));
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

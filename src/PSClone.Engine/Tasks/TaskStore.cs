@@ -152,8 +152,6 @@ public sealed class TaskStore
     public CloneTask Refresh(CloneTask task) =>
         Load().Tasks.FirstOrDefault(t => t.Id == task.Id) ?? Get(task.Name);
 
-    public bool Exists(string name) => Load().Tasks.Any(t => string.Equals(t.Name, name, StringComparison.OrdinalIgnoreCase));
-
     private PSCloneException NotFound(string name) =>
         new("TaskNotFound", FailureKind.ObjectNotFound,
             $"There is no task named '{name}' in '{Location.TasksFolder}'. List the tasks with Get-CloneTask or 'psclone task list'" +
