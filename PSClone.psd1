@@ -11,6 +11,8 @@
     CompatiblePSEditions = @('Core')
     PowerShellVersion    = '7.4'
     FormatsToProcess     = @('PSClone.Format.ps1xml')
+    NestedModules        = @('PSClone.Dsc.psm1')
+    DscResourcesToExport = @('PSCloneTask')
     CmdletsToExport      = @(
         'Invoke-Clone'
         'Test-Clone'

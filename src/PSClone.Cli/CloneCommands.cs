@@ -41,11 +41,17 @@ internal static class CloneCommands
         Compares without changing anything. Exit 0 identical, 1 differences found, 2 bad input.
         """;
 
+    /// <summary>The options that describe a clone; tasks save the same set (psclone task new/set).</summary>
+    internal static readonly string[] OptionFlags =
+        ["--no-protect-root", "--protect-root", "--checksum", "--verify", "--force", "--no-auto-adjust", "--durable"];
+
+    internal static readonly string[] OptionValues =
+        ["--safetynet", "--exclude", "--include", "--filter-file", "--max-delete", "--max-delete-percent", "--min-free",
+         "--max-age", "--max-size", "--retry-count", "--retry-delay", "--parallel"];
+
     private static readonly CommandSpec CloneSpec = new CommandSpec(CloneUsage, 2, 2)
-        .Flags("--no-protect-root", "--protect-root", "--checksum", "--verify", "--dry-run", "--force", "--no-auto-adjust",
-            "--durable", "--json", "--verbose", "--quiet")
-        .Options("--safetynet", "--exclude", "--include", "--filter-file", "--max-delete", "--max-delete-percent", "--min-free",
-            "--max-age", "--max-size", "--retry-count", "--retry-delay", "--parallel", "--task")
+        .Flags(OptionFlags).Flags("--dry-run", "--json", "--verbose", "--quiet")
+        .Options(OptionValues).Options("--task")
         .Alias("-v", "--verbose").Alias("-q", "--quiet").Alias("-n", "--dry-run");
 
     private static readonly CommandSpec VerifySpec = new CommandSpec(VerifyUsage, 2, 2)
@@ -73,46 +79,64 @@ internal static class CloneCommands
         return Program.ExitCodeFor(result.Status);
     }
 
-    internal static CloneRequest BuildRequest(Arguments a)
+    internal static CloneRequest BuildRequest(Arguments a) => ApplyOptions(a, new CloneRequest
+    {
+        Source = a.Positionals[0],
+        Destination = a.Positionals[1],
+        DryRun = a.Flag("--dry-run"),
+        TaskName = a.Value("--task"),
+    });
+
+    /// <summary>The clone options given in <paramref name="a"/> set on <paramref name="r"/>; options not
+    /// given keep <paramref name="r"/>'s values. A repeated list option (--exclude) replaces the list
+    /// ("" alone empties it); a size, age or count option takes "none" to remove its limit.</summary>
+    internal static CloneRequest ApplyOptions(Arguments a, CloneRequest r)
     {
         var mode = a.Value("--safetynet")?.ToLowerInvariant() switch
         {
-            null or "on" => SafetyNetMode.On,
+            null => r.SafetyNet,
+            "on" => SafetyNetMode.On,
             "off" => SafetyNetMode.Off,
             "keepall" => SafetyNetMode.KeepAll,
             var other => throw new UsageException($"--safetynet takes on, off or keepall, not '{other}'."),
         };
-        bool? protect = a.Flag("--no-protect-root") ? false : a.Flag("--protect-root") ? true : null;
+        bool? protect = a.Flag("--no-protect-root") ? false : a.Flag("--protect-root") ? true : r.ProtectRootItems;
         var limits = new SafetyNetLimits
         {
-            MinFreeBytes = a.Value("--min-free") is { } mf ? ByteSize.Parse(mf, "--min-free") : SafetyNetLimits.DefaultMinFreeBytes,
-            MaxAge = a.Value("--max-age") is { } ma ? Age.Parse(ma, "--max-age") : null,
-            MaxSizeBytes = a.Value("--max-size") is { } ms ? ByteSize.Parse(ms, "--max-size") : null,
+            MinFreeBytes = a.Value("--min-free") is { } mf ? Nullable(mf, v => ByteSize.Parse(v, "--min-free")) : r.SafetyNetLimits.MinFreeBytes,
+            MaxAge = a.Value("--max-age") is { } ma ? Nullable(ma, v => Age.Parse(v, "--max-age")) : r.SafetyNetLimits.MaxAge,
+            MaxSizeBytes = a.Value("--max-size") is { } ms ? Nullable(ms, v => ByteSize.Parse(v, "--max-size")) : r.SafetyNetLimits.MaxSizeBytes,
         };
-        return new CloneRequest
+        IReadOnlyList<string> List(string option, IReadOnlyList<string> current) =>
+            a.Values(option) switch
+            {
+                { Count: 0 } => current,
+                [""] => Array.Empty<string>(),
+                var given => given.ToArray(),
+            };
+        return r with
         {
-            Source = a.Positionals[0],
-            Destination = a.Positionals[1],
             SafetyNet = mode,
             ProtectRootItems = protect,
-            Include = a.Values("--include").ToArray(),
-            Exclude = a.Values("--exclude").ToArray(),
-            FilterFile = a.Value("--filter-file"),
-            Checksum = a.Flag("--checksum"),
-            Verify = a.Flag("--verify"),
-            DryRun = a.Flag("--dry-run"),
-            Force = a.Flag("--force"),
-            MaxDelete = a.Value("--max-delete") is { } md ? Int(md, "--max-delete") : null,
-            MaxDeletePercent = a.Value("--max-delete-percent") is { } mp ? Percent(mp) : 50,
+            Include = List("--include", r.Include),
+            Exclude = List("--exclude", r.Exclude),
+            FilterFile = a.Value("--filter-file") is { } ff ? (ff.Length == 0 ? null : ff) : r.FilterFile,
+            Checksum = a.Flag("--checksum") || r.Checksum,
+            Verify = a.Flag("--verify") || r.Verify,
+            Force = a.Flag("--force") || r.Force,
+            MaxDelete = a.Value("--max-delete") is { } md ? Nullable(md, v => Int(v, "--max-delete")) : r.MaxDelete,
+            MaxDeletePercent = a.Value("--max-delete-percent") is { } mp ? Percent(mp) : r.MaxDeletePercent,
             SafetyNetLimits = limits,
-            AutoAdjust = !a.Flag("--no-auto-adjust"),
-            Durable = a.Flag("--durable"),
-            RetryCount = a.Value("--retry-count") is { } rc ? Int(rc, "--retry-count") : 2,
-            RetryDelay = a.Value("--retry-delay") is { } rd ? Age.Parse(rd, "--retry-delay") : TimeSpan.FromSeconds(1),
-            Parallelism = a.Value("--parallel") is { } p ? Int(p, "--parallel") : null,
-            TaskName = a.Value("--task"),
+            AutoAdjust = !a.Flag("--no-auto-adjust") && r.AutoAdjust,
+            Durable = a.Flag("--durable") || r.Durable,
+            RetryCount = a.Value("--retry-count") is { } rc ? Int(rc, "--retry-count") : r.RetryCount,
+            RetryDelay = a.Value("--retry-delay") is { } rd ? Age.Parse(rd, "--retry-delay") : r.RetryDelay,
+            Parallelism = a.Value("--parallel") is { } p ? Nullable(p, v => Int(v, "--parallel")) : r.Parallelism,
         };
     }
+
+    private static T? Nullable<T>(string text, Func<string, T> parse) where T : struct =>
+        text.Equals("none", StringComparison.OrdinalIgnoreCase) ? null : parse(text);
 
     internal static int Int(string text, string option) =>
         int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int n) ? n

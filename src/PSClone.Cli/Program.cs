@@ -21,6 +21,7 @@ internal static class Program
           psclone safetynet list DEST               what the SafetyNet keeps
           psclone safetynet restore DEST --path GLOB [--to DIR]
           psclone safetynet prune DEST [--min-free SIZE] [--max-age AGE] [--max-size SIZE] [--all]
+          psclone task new|list|show|set|remove|run|history|test|schedule|unschedule|export|import|dsc ...
           psclone --version
 
         Run "psclone COMMAND --help" for a command's options.
@@ -81,6 +82,7 @@ internal static class Program
             "clone" => CloneCommands.Clone(rest, cancel),
             "verify" => CloneCommands.Verify(rest, cancel),
             "safetynet" => SafetyNetCommands.Run(rest, cancel),
+            "task" => TaskCommands.Run(rest, cancel),
             _ => throw new UsageException($"Unknown command '{args[0]}'.\n{Help}"),
         };
     }

@@ -189,7 +189,7 @@ public sealed class CloneEngine
                $"{ByteSize.Format(plan.BytesToCopy)} to copy, SafetyNet {request.SafetyNet})";
     }
 
-    private static void ValidateOptions(CloneRequest request)
+    internal static void ValidateOptions(CloneRequest request)
     {
         if (request.MaxDeletePercent is < 0 or > 100 || double.IsNaN(request.MaxDeletePercent))
             throw Bad("InvalidMaxDeletePercent", $"-MaxDeletePercent must be between 0 and 100, not {request.MaxDeletePercent}.");

@@ -46,6 +46,27 @@ internal sealed class DestinationLock : IDisposable
         _stream.Flush();
     }
 
+    /// <summary>True when another run holds the destination right now. A probe: it asks for a shared
+    /// lock, which the holder's exclusive one refuses, and lets go at once.</summary>
+    public static bool IsHeld(string destination)
+    {
+        string path = Path.Combine(destination, ReservedNames.Lock);
+        try
+        {
+            using var probe = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.None);
+            return false;
+        }
+        catch (IOException ex) when (ex is not FileNotFoundException and not DirectoryNotFoundException)
+        {
+            // EWOULDBLOCK (Linux 11, macOS 35) from flock; ERROR_SHARING_VIOLATION / ERROR_LOCK_VIOLATION on Windows.
+            return ex.HResult is 11 or 35 or unchecked((int)0x80070020) or unchecked((int)0x80070021);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
     private static string DescribeHolder(string path)
     {
         try
