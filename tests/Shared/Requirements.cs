@@ -5,15 +5,18 @@ namespace PSClone.Tests.Support;
 /// <summary>What a test needs from the machine; a test whose needs are not met is skipped, saying why.</summary>
 public static class Requirements
 {
-    public static bool HasTool(string name) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
-            .Any(d => File.Exists(Path.Combine(d, name)));
+    /// <summary>The full path of a tool on PATH, found the way the tests run it; null when it is not installed.</summary>
+    public static string? Find(string name) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Select(dir => Path.Combine(dir, name)).FirstOrDefault(File.Exists);
+
+    public static bool HasTool(string name) => Find(name) is not null;
 
     public static string? Missing(string[] tools, bool root)
     {
         var missing = tools.Where(t => !HasTool(t)).ToList();
         if (root && !Native.IsRoot) missing.Add("root");
-        return missing.Count == 0 ? null : $"needs {string.Join(", ", missing)}";
+        return missing.Count == 0 ? null : $"needs {string.Join(", ", missing)} (install it, or run as root, to run this test)";
     }
 }
 
@@ -41,5 +44,14 @@ public sealed class ToolTheoryAttribute : TheoryAttribute
     public ToolTheoryAttribute(params string[] tools)
     {
         if (Requirements.Missing(tools, false) is { } why) Skip = why;
+    }
+}
+
+/// <summary>A [Fact] that runs only as root (it mounts file systems or changes owners); elsewhere it is skipped, saying why.</summary>
+public sealed class RootFactAttribute : FactAttribute
+{
+    public RootFactAttribute()
+    {
+        if (!Native.IsRoot) Skip = "needs root (mounts a small tmpfs, or sets owners)";
     }
 }

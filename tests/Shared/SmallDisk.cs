@@ -1,16 +1,6 @@
 using System.Diagnostics;
-using Xunit;
 
 namespace PSClone.Tests.Support;
-
-/// <summary>A [Fact] that runs only as root (it mounts file systems); elsewhere it is skipped, saying why.</summary>
-public sealed class RootFactAttribute : FactAttribute
-{
-    public RootFactAttribute()
-    {
-        if (!Native.IsRoot) Skip = "needs root: mounts a small tmpfs to fill it up";
-    }
-}
 
 /// <summary>A tmpfs of a given size, mounted for one test: a real disk that really fills up.</summary>
 public sealed class SmallDisk : IDisposable

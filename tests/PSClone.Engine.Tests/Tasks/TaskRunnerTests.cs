@@ -176,7 +176,7 @@ public sealed class TaskRunnerTests : IDisposable
         Directory.CreateDirectory(Dst);
         RunResult(task); // a first run leaves the lock file (unlocked)
         File.Delete(preRan);
-        using (DestinationLock.Acquire(Dst, Src))
+        using (DestinationLock.Acquire(Dst))
         {
             var run = Assert.Single(Run(task));
             Assert.Equal(CloneStatus.Skipped, run.Status);

@@ -125,7 +125,7 @@ public sealed class TaskScheduleTests : IDisposable
     /// <summary>systemd's own parser: it exits non-zero on fatal errors, and prints a line for every setting it ignores.</summary>
     private void Verify(CloneTaskScheduleRegistration plan, bool user)
     {
-        string analyze = Tools.Find("systemd-analyze")!;
+        string analyze = Requirements.Find("systemd-analyze")!;
         string folder = _dir["verify-" + Guid.NewGuid().ToString("N")[..6]];
         Directory.CreateDirectory(folder);
         var files = plan.Files.Select(f =>

@@ -3,6 +3,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
 using System.Xml.Linq;
+using PSClone.Tests.Support;
 using Xunit;
 
 namespace PSClone.Tests.Tasks;
@@ -400,7 +401,7 @@ public sealed class TaskCliTests : IDisposable
 
     private static void VerifyUnits(List<(string Path, string Content)> files)
     {
-        string analyze = ToolFactAttribute.Find("systemd-analyze")!;
+        string analyze = Requirements.Find("systemd-analyze")!;
         string dir = Path.Combine(Path.GetTempPath(), "psclone-units-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(dir);
         try
