@@ -188,8 +188,8 @@ internal static class CloneCommands
             host.Fatal(ex.ErrorId, ex.Kind.ToString(), ex.Message, ex.Target);
             return Program.ExitRefused;
         }
-        if (!host.JsonOutput && !host.Quiet)
-            Console.WriteLine(differences == 0 ? "Identical." : $"{differences} difference(s).");
+        host.Emit("summary", new { source = request.Source, destination = request.Destination, differences, errors = host.Errors, identical = differences == 0 && host.Errors == 0 },
+            host.Quiet ? null : () => differences == 0 ? "Identical." : $"{differences} difference(s).");
         return differences == 0 && host.Errors == 0 ? Program.ExitDone : Program.ExitItemsFailed;
     }
 }

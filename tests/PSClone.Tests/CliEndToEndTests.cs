@@ -457,7 +457,10 @@ public sealed class CliEndToEndTests() : CliTestBase("cli")
         Assert.Equal("Identical.", human.StdOut.Trim());
         var json = Psclone("verify", Src, Dst, "--json");
         AssertExit(0, json);
-        Assert.Empty(json.Json);
+        var summary = Assert.Single(json.Json);
+        Assert.Equal("summary", (string?)summary["type"]);
+        Assert.Equal(0, (long)summary["differences"]!);
+        Assert.True((bool)summary["identical"]!);
     }
 
     [Fact]
@@ -472,7 +475,9 @@ public sealed class CliEndToEndTests() : CliTestBase("cli")
 
         var r = Psclone("verify", Src, Dst, "--json");
         AssertExit(1, r);
-        var difference = Assert.Single(r.Json);
+        Assert.Equal("summary", (string?)r.Json[^1]["type"]);
+        Assert.False((bool)r.Json[^1]["identical"]!);
+        var difference = Assert.Single(r.Json, l => (string?)l["type"] != "summary");
         Assert.Equal("difference", (string?)difference["type"]);
         Assert.Equal("ContentDiffers", (string?)difference["difference"]);
         Assert.Equal("docs/report.md", (string?)difference["relativePath"]);
@@ -494,7 +499,7 @@ public sealed class CliEndToEndTests() : CliTestBase("cli")
         AssertExit(0, Psclone("verify", Src, Dst));
         var r = Psclone("verify", Src, Dst, "--checksum", "--json");
         AssertExit(1, r);
-        var difference = Assert.Single(r.Json);
+        var difference = Assert.Single(r.Json, l => (string?)l["type"] == "difference");
         Assert.Equal("ContentDiffers", (string?)difference["difference"]);
         Assert.Equal("docs/deep/notes.txt", (string?)difference["relativePath"]);
     }
