@@ -132,14 +132,27 @@ internal sealed class FolderDestination : ICloneDestination
             ? ((start - _clockMargin).ToUnixTimeMilliseconds() * 1_000_000, (end - _clockMargin).ToUnixTimeMilliseconds() * 1_000_000)
             : (long.MinValue, long.MinValue);
 
+    /// <summary>Folders whose entries or own metadata this run changes: only these are read again
+    /// for the final folder pass; the others are known from the scan.</summary>
+    private readonly HashSet<string> _touchedFolders = new(StringComparer.Ordinal);
+
     public void Prepare(ClonePlan plan, IEngineEvents events, CancellationToken cancel)
     {
         _plan = plan;
+        foreach (var step in plan.Steps)
+        {
+            if (step.Kind == StepKind.Keep) continue;
+            _touchedFolders.Add(step.RelativePath);
+            int slash = step.RelativePath.LastIndexOf('/');
+            if (slash > 0) _touchedFolders.Add(step.RelativePath[..slash]);
+        }
         foreach (var temp in _scan?.TempFiles ?? new List<string>())
         {
             try
             {
                 _fs.DeleteFile(temp);
+                string folder = Path.GetDirectoryName(temp)!;
+                if (folder.Length > _root.Length) _touchedFolders.Add(folder[(_root.Length + 1)..]);
                 events.Verbose($"Removed '{temp}', left by an interrupted run.");
             }
             catch (PlatformIOException ex)
@@ -310,7 +323,7 @@ internal sealed class FolderDestination : ICloneDestination
         // nothing to do leaves the marker (and everything else) untouched.
         if (completed && _plan is { } plan && (plan.ChangeCount > 0 || Marker?.LastCompleteRun is null))
             WriteMarker(_started, DateTimeOffset.Now);
-        StampFolders(sourceRoot, "", cancel);
+        StampFolders(sourceRoot, _scan?.Root, "", cancel);
         // 100 ns (NTFS, .NET) loses nothing in practice; milliseconds or seconds (FAT, HFS+, ext3) do.
         if (Traits.TimeResolutionNs > 1_000) AddLoss(MetadataLoss.Timestamps);
         return new DestinationSummary
@@ -325,7 +338,7 @@ internal sealed class FolderDestination : ICloneDestination
 
     /// <summary>Folder metadata last, deepest first: adding or removing children changes a folder's
     /// time, and a read-only folder must stay writable until its children are in.</summary>
-    private void StampFolders(FsEntry source, string relative, CancellationToken cancel)
+    private void StampFolders(FsEntry source, FsEntry? scanned, string relative, CancellationToken cancel)
     {
         if (source.Unreadable) return;
         if (source.Children is not null)
@@ -333,14 +346,17 @@ internal sealed class FolderDestination : ICloneDestination
             foreach (var child in source.Children)
             {
                 if (child.Kind == ItemType.Directory)
-                    StampFolders(child, relative.Length == 0 ? child.Name : relative + "/" + child.Name, cancel);
+                    StampFolders(child, ChildNamed(scanned, child.Name), relative.Length == 0 ? child.Name : relative + "/" + child.Name, cancel);
             }
         }
         cancel.ThrowIfCancellationRequested();
         string path = relative.Length == 0 ? _root : Full(relative);
         bool created = relative.Length > 0 && _createdFolders.ContainsKey(relative);
         bool isRoot = relative.Length == 0;
-        var current = _fs.TryGetEntry(path, withXattrs: false);
+        // The root changes with the lock and marker files; other untouched folders are as scanned.
+        var current = !isRoot && !created && !_touchedFolders.Contains(relative) && scanned is { Kind: ItemType.Directory }
+            ? scanned
+            : _fs.TryGetEntry(path, withXattrs: false);
         if (current is not { Kind: ItemType.Directory }) return;
         string sourcePath = relative.Length == 0 ? _request.Source : _request.Source + "/" + relative;
         var parts = MetadataParts.None;
@@ -364,6 +380,21 @@ internal sealed class FolderDestination : ICloneDestination
         {
             _finishWarnings.Add($"Could not set the metadata of folder '{path}': {ex.Message}");
         }
+    }
+
+    private static FsEntry? ChildNamed(FsEntry? folder, string name)
+    {
+        if (folder?.Children is not { } children) return null;
+        int lo = 0, hi = children.Count - 1;
+        while (lo <= hi)
+        {
+            int mid = (lo + hi) >>> 1;
+            int cmp = string.CompareOrdinal(children[mid].Name, name);
+            if (cmp == 0) return children[mid];
+            if (cmp < 0) lo = mid + 1;
+            else hi = mid - 1;
+        }
+        return null;
     }
 
     public void Dispose()
