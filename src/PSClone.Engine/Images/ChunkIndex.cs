@@ -163,6 +163,16 @@ internal sealed class ChunkIndex
         }
     }
 
+    public bool AnyInPack(uint pack)
+    {
+        lock (_gate)
+        {
+            for (int i = 0; i < _count; i++)
+                if (_entries[i].Pack == pack && !_entries[i].Pending) return true;
+            return false;
+        }
+    }
+
     public bool HasPending()
     {
         lock (_gate)

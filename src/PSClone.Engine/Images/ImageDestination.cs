@@ -229,20 +229,7 @@ internal sealed class ImageDestination : ICloneDestination
         }
     }
 
-    /// <summary>Inline extents for most files; content lists (stored as metadata) for very large ones.</summary>
-    private FileContent MakeContent(List<Extent> extents)
-    {
-        if (extents.Count <= ImageFormat.InlineExtentsMax) return new FileContent(extents.ToArray());
-        var lists = new List<ContentListRef>();
-        var w = new ByteWriter(1 << 16);
-        for (int i = 0; i < extents.Count; i += ImageFormat.ContentListExtents)
-        {
-            var part = extents.GetRange(i, Math.Min(ImageFormat.ContentListExtents, extents.Count - i));
-            var id = _session!.StoreMetadata(BlobKind.ContentList, TreeCodec.EncodeContentList(part.ToArray(), w));
-            lists.Add(new ContentListRef(id, part.Sum(e => e.Length)));
-        }
-        return new FileContent(lists.ToArray());
-    }
+    private FileContent MakeContent(List<Extent> extents) => ContentLists.Make(_session!, extents);
 
     public bool TryMakeRoom(PlanStep step, long bytesCopiedSoFar, IEngineEvents events, CancellationToken cancel) => false;
 

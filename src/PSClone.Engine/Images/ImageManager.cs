@@ -282,4 +282,77 @@ public sealed class ImageManager
         if ((mode & 0x200) != 0) c[9] = c[9] == 'x' ? 't' : 'T';
         return new string(c);
     }
+
+    /// <summary>Removes snapshots by id or by a retention policy, then collects the space they alone
+    /// used (format §14). Emits and returns the removed snapshots.</summary>
+    public IReadOnlyList<BackupSnapshot> Forget(ImageForgetRequest request, Passphrase? passphrase, IEngineEvents events, CancellationToken cancel)
+    {
+        if (request.Snapshots.Count == 0 && RetentionPolicy.IsEmpty(request))
+            throw Bad("ForgetNeedsSnapshotOrPolicy", "Name the snapshots to remove, or give a retention policy (keep last, hourly, daily, weekly, monthly).");
+        foreach (var n in new[] { request.KeepLast, request.KeepHourly, request.KeepDaily, request.KeepWeekly, request.KeepMonthly })
+        {
+            if (n is < 0) throw Bad("InvalidRetention", $"A retention count must be 0 or more, not {n}.");
+        }
+        using var img = BackupImage.Open(request.Image, passphrase, writable: !request.DryRun);
+        var snapshots = img.Manifest.Snapshots;
+        HashSet<ulong> remove;
+        if (request.Snapshots.Count > 0)
+        {
+            remove = request.Snapshots.Select(id => img.FindSnapshot(id).Id).ToHashSet();
+        }
+        else
+        {
+            var keep = RetentionPolicy.Keep(snapshots, request);
+            remove = snapshots.Where(s => !keep.Contains(s.Id)).Select(s => s.Id).ToHashSet();
+        }
+        var removed = snapshots.Where(s => remove.Contains(s.Id)).Select(s => s.ToPublic(img.Path)).ToList();
+        foreach (var s in removed) events.Item(s);
+        if (request.DryRun || removed.Count == 0) return removed;
+        if (!events.ShouldProcess(img.Path, $"Remove {removed.Count} snapshot(s) from the image"))
+            return Array.Empty<BackupSnapshot>();
+        using (var session = new ImageSession(img))
+        {
+            session.Commit(m => m.Snapshots.RemoveAll(s => remove.Contains(s.Id)));
+        }
+        new ImageCollector(img, events).Run(shrink: false, cancel);
+        return removed;
+    }
+
+    /// <summary>Collects unused space and gives it back to the disk (Optimize-BackupImage).</summary>
+    public ImageCompactResult Compact(string image, Passphrase? passphrase, IEngineEvents events, CancellationToken cancel)
+    {
+        using var img = BackupImage.Open(image, passphrase, writable: true);
+        return new ImageCollector(img, events).Run(shrink: true, cancel);
+    }
+
+    /// <summary>Writes a sealed, read-only, recompressed copy (Compress-BackupImage); the same passphrase opens it.</summary>
+    public BackupImageInfo Compress(string image, string output, Passphrase? passphrase, IEngineEvents events, CancellationToken cancel)
+    {
+        using var img = BackupImage.Open(image, passphrase, writable: false);
+        return new Sealer(_fs, events).Run(img, output, cancel);
+    }
+
+    /// <summary>Checks the image (and with <paramref name="readData"/> every byte); problems are
+    /// emitted as <see cref="ImageVerifyFinding"/> items. A sealed image always has its seal checked.</summary>
+    public ImageVerifyResult Verify(string image, bool readData, Passphrase? passphrase, IEngineEvents events, CancellationToken cancel) =>
+        new ImageVerifier(events).Run(image, readData, passphrase, cancel);
+
+    /// <summary>Backs up a block device or image file into the image as a block snapshot.</summary>
+    public BackupSnapshot BackupDevice(string device, string image, Passphrase? passphrase, IEngineEvents events, CancellationToken cancel)
+    {
+        using var img = BackupImage.Open(image, passphrase, writable: true);
+        return new BlockImages(_fs, events).Backup(img, device, cancel);
+    }
+
+    /// <summary>Restores a block snapshot to a device or file (created when missing) of at least its size.</summary>
+    public ImageRestoreResult RestoreDevice(string image, string target, string? snapshot, bool force, Passphrase? passphrase, IEngineEvents events, CancellationToken cancel)
+    {
+        using var img = BackupImage.Open(image, passphrase, writable: false);
+        string? wanted = snapshot;
+        var snap = wanted is null or "latest"
+            ? img.Manifest.Snapshots.LastOrDefault(s => s.Kind == SnapshotKind.Block)
+                ?? throw new PSCloneException("NoBlockSnapshot", FailureKind.ObjectNotFound, $"The image '{img.Path}' has no block-level snapshot.", img.Path)
+            : img.FindSnapshot(wanted);
+        return new BlockImages(_fs, events).Restore(img, snap, target, force, cancel);
+    }
 }

@@ -46,6 +46,12 @@ internal sealed class ImageSession : IDisposable
     }
 
     public CompressionSettings Compression { get; }
+
+    /// <summary>SingleFile: punch released regions out of the file (compaction), rather than keeping them for reuse.</summary>
+    public bool GiveBackOnRelease { get; set; }
+
+    /// <summary>Packs the commit dropped from the manifest; released (deleted, or turned into gaps) after it.</summary>
+    public List<PackInfo> Released { get; } = new();
     public BackupImage Image => _image;
     public long AddedBytes => Interlocked.Read(ref _addedBytes);
     public long AddedChunks => Interlocked.Read(ref _addedChunks);
@@ -249,7 +255,16 @@ internal sealed class ImageSession : IDisposable
             }
             var manifestPackNumber = _metaNumber;
             var placeholder = new PackInfo(manifestPackNumber, true, 0, 0, 0);
-            var packs = _committed.Packs.Where(p => next.Packs.Contains(p)).Concat(_newPacks).Append(placeholder).OrderBy(p => p.Number).ToList();
+            var kept = next.Packs.Where(p => _committed.Packs.Any(c => c.Number == p.Number)).ToList();
+            // The previous manifest's pack goes when nothing else in it is still referenced (a no-op
+            // backup then leaves no pack behind).
+            if (kept.FirstOrDefault(p => p.Number == _image.Head.Manifest.Pack) is { } previous
+                && !next.IndexBlobs.Any(b => b.Pack == previous.Number) && !_image.Index.AnyInPack(previous.Number))
+            {
+                kept.Remove(previous);
+                Released.Add(previous);
+            }
+            var packs = kept.Concat(_newPacks).Append(placeholder).OrderBy(p => p.Number).ToList();
             next.Packs = packs;
             next.NextPackNumber = _nextPack;
             int manifestLength = next.Encode().Length;
@@ -276,6 +291,26 @@ internal sealed class ImageSession : IDisposable
             _image.Index.MarkCommitted();
             _done = true;
             _image.SessionPack = null;
+            foreach (var old in _committed.Packs)
+            {
+                var now = next.Packs.FirstOrDefault(p => p.Number == old.Number);
+                if (now is null)
+                {
+                    if (!Released.Contains(old)) Released.Add(old);
+                    continue;
+                }
+                // A pack moved by compaction: its old region is free now.
+                if (now.Location != old.Location) Released.Add(new PackInfo(old.Number, false, old.Length, old.Location, 0));
+                if (old.IsMetadata && now.MirrorLocation != old.MirrorLocation) Released.Add(new PackInfo(old.Number, false, old.Length, old.MirrorLocation, 0));
+            }
+            try
+            {
+                _image.Storage.Release(Released, GiveBackOnRelease);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // Committed already; what could not be released is reclaimed by the next session.
+            }
             return next;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)

@@ -242,6 +242,8 @@ internal sealed class SingleFileStorage : ImageStorage
 
     public long FileLength => RandomAccess.GetLength(_handle);
 
+    public SafeFileHandle Handle => _handle;
+
     public override long DiskSize() => FileSystems.Current.TryGetEntry(Path, false)?.AllocatedBytes ?? 0;
 
     public override void Dispose() => _stream.Dispose();

@@ -59,11 +59,11 @@ internal static class ImageKit
         return new ImageManager().GetSnapshots(image, pass, CancellationToken.None);
     }
 
-    /*VERIFY public static ImageVerifyResult Verify(string image, bool readData, ImageEncryption encryption = ImageEncryption.None, RecordingEvents? events = null)
+    public static ImageVerifyResult Verify(string image, bool readData, ImageEncryption encryption = ImageEncryption.None, RecordingEvents? events = null)
     {
         using var pass = PassFor(encryption);
         return new ImageManager().Verify(image, readData, pass, events ?? new RecordingEvents(), CancellationToken.None);
-    } END*/
+    }
 
     /// <summary>Bytes an image occupies (all its files for a bundle).</summary>
     public static long Bytes(string image) =>
