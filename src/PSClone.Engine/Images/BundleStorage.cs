@@ -193,7 +193,7 @@ internal sealed class BundleStorage : ImageStorage
         return output;
     }
 
-    public override (long Location, long Mirror) ReserveMetadataPack(long length) => (0, 0);
+    public override (long Location, long Mirror) ReserveMetadataPack(long length, bool preferGaps) => (0, 0);
 
     public override PackInfo WriteMetadataPack(uint number, ReadOnlySpan<byte> bytes, long location, long mirror)
     {
@@ -228,7 +228,7 @@ internal sealed class BundleStorage : ImageStorage
         foreach (var folder in folders) FileSystems.Current.FlushDirectory(folder);
     }
 
-    public override void Release(IReadOnlyCollection<PackInfo> packs, bool giveBack)
+    public override void Release(IReadOnlyCollection<PackInfo> packs)
     {
         foreach (var p in packs)
         {

@@ -21,7 +21,7 @@ internal sealed class ImageCollector
     {
         long sizeBefore = _image.Manifest.Size, diskBefore = _image.Storage.DiskSize();
         var live = Mark(cancel);
-        var (dropped, rewritten) = Sweep(live, shrink, cancel);
+        var (dropped, rewritten) = Sweep(live, cancel);
         if (shrink && _image.Storage is SingleFileStorage single) Shrink(single, cancel);
         return new ImageCompactResult
         {
@@ -70,7 +70,7 @@ internal sealed class ImageCollector
         return live;
     }
 
-    private (int Dropped, int Rewritten) Sweep(HashSet<ChunkId> live, bool giveBack, CancellationToken cancel)
+    private (int Dropped, int Rewritten) Sweep(HashSet<ChunkId> live, CancellationToken cancel)
     {
         var entries = _image.Index.All();
         var liveEntries = entries.Where(e => live.Contains(e.Id)).ToArray();
@@ -91,7 +91,7 @@ internal sealed class ImageCollector
         foreach (var e in liveEntries) index.Add(e);
         var moving = liveEntries.Where(e => rewrite.Any(p => p.Number == e.Pack)).OrderBy(e => e.Pack).ThenBy(e => e.Offset).ToList();
         var progress = new ProgressTracker(_events, "Compacting " + _image.Path, moving.Count, moving.Sum(e => (long)e.Length));
-        using var session = new ImageSession(_image) { GiveBackOnRelease = giveBack };
+        using var session = new ImageSession(_image);
         try
         {
             _image.ReplaceIndex(index);
@@ -152,29 +152,31 @@ internal sealed class ImageCollector
     }
 
     /// <summary>Moves the highest pack region into the lowest gap below it that fits, one commit per
-    /// move, until none fits; then truncates the file and punches out the gaps that remain.</summary>
+    /// move (the commit's own manifest pack goes into a low gap too), until none fits; then the next
+    /// session truncates the file at the new committed end.</summary>
     private void Shrink(SingleFileStorage storage, CancellationToken cancel)
     {
         for (int moves = 0; moves < 100_000; moves++)
         {
             cancel.ThrowIfCancellationRequested();
-            using var session = new ImageSession(_image) { GiveBackOnRelease = true };
-            var regions = _image.Manifest.Packs
+            using var session = new ImageSession(_image) { PreferGaps = true };
+            var top = _image.Manifest.Packs
                 .SelectMany(p => p.IsMetadata ? new[] { (Pack: p, Mirror: false, Start: p.Location), (Pack: p, Mirror: true, Start: p.MirrorLocation) } : new[] { (Pack: p, Mirror: false, Start: p.Location) })
-                .OrderByDescending(r => r.Start).ToList();
-            if (regions.Count == 0) break;
-            var top = regions[0];
-            var gap = storage.Gaps().FirstOrDefault(g => g.End - g.Start >= top.Pack.Length && g.Start + top.Pack.Length <= top.Start);
-            if (gap == default) break;
-            if (!storage.TryReserve(gap.Start, top.Pack.Length)) break;
-            storage.CopyRegion(top.Start, top.Pack.Length, gap.Start);
-            var moved = top.Mirror ? top.Pack with { MirrorLocation = gap.Start } : top.Pack with { Location = gap.Start };
+                .OrderByDescending(r => r.Start).FirstOrDefault();
+            if (top.Pack is null) break;
+            if (top.Pack.Number == _image.Head.Manifest.Pack)
+            {
+                // The manifest's own pack is at the top: a commit writes a new one low and drops it.
+                if (storage.Gaps().All(g => g.End - g.Start < top.Pack.Length + 4096 || g.Start > top.Start)) break;
+                session.Commit(_ => { });
+                if (_image.Manifest.Packs.Max(p => Math.Max(p.Location, p.MirrorLocation)) >= top.Start) break;
+                continue;
+            }
+            if (storage.TakeGapBelow(top.Pack.Length, top.Start) is not long gap) break;
+            storage.CopyRegion(top.Start, top.Pack.Length, gap);
+            var moved = top.Mirror ? top.Pack with { MirrorLocation = gap } : top.Pack with { Location = gap };
             session.Commit(m => m.Packs = m.Packs.Select(p => p.Number == moved.Number ? moved : p).ToList());
         }
         using (new ImageSession(_image)) { } // truncates the file at the committed end
-        foreach (var (start, end) in storage.Gaps())
-        {
-            if (end != long.MaxValue) Platform.FileRegions.PunchHole(storage.Handle, start, end - start);
-        }
     }
 }

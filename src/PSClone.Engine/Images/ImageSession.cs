@@ -47,8 +47,8 @@ internal sealed class ImageSession : IDisposable
 
     public CompressionSettings Compression { get; }
 
-    /// <summary>SingleFile: punch released regions out of the file (compaction), rather than keeping them for reuse.</summary>
-    public bool GiveBackOnRelease { get; set; }
+    /// <summary>SingleFile: put metadata packs into the lowest gaps that fit (compaction), not at the end.</summary>
+    public bool PreferGaps { get; set; }
 
     /// <summary>Packs the commit dropped from the manifest; released (deleted, or turned into gaps) after it.</summary>
     public List<PackInfo> Released { get; } = new();
@@ -202,7 +202,8 @@ internal sealed class ImageSession : IDisposable
         if (_meta is null) return;
         try
         {
-            var (location, mirror) = _image.Storage.ReserveMetadataPack(_meta.Length);
+            lock (_dataGate) CloseDataPack(); // a SingleFile data pack holds the end of the file
+            var (location, mirror) = _image.Storage.ReserveMetadataPack(_meta.Length, PreferGaps);
             var info = _image.Storage.WriteMetadataPack(_metaNumber, _meta.Written, location, mirror);
             lock (_dataGate)
             {
@@ -271,7 +272,7 @@ internal sealed class ImageSession : IDisposable
             long recordOffset = _meta!.Length;
             long packLength = recordOffset + BlobCodec.Overhead + manifestLength;
             CheckCapacity(2 * (packLength - _meta.Length));
-            var (location, mirror) = _image.Storage.ReserveMetadataPack(packLength);
+            var (location, mirror) = _image.Storage.ReserveMetadataPack(packLength, PreferGaps);
             var manifestPack = new PackInfo(manifestPackNumber, true, packLength, location, mirror);
             next.Packs = packs.Select(p => p.Number == manifestPackNumber ? manifestPack : p).ToList();
             var manifestPlain = next.Encode();
@@ -305,7 +306,7 @@ internal sealed class ImageSession : IDisposable
             }
             try
             {
-                _image.Storage.Release(Released, GiveBackOnRelease);
+                _image.Storage.Release(Released);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {

@@ -65,8 +65,9 @@ internal abstract class ImageStorage : IDisposable
 
     public abstract PackOutput OpenDataPack(uint number, int firstRecordLength);
 
-    /// <summary>Reserves the regions of a metadata pack and its mirror (SingleFile offsets; (0, 0) for a bundle).</summary>
-    public abstract (long Location, long Mirror) ReserveMetadataPack(long length);
+    /// <summary>Reserves the regions of a metadata pack and its mirror (SingleFile offsets; (0, 0) for a
+    /// bundle); <paramref name="preferGaps"/> (compaction) puts them in the lowest gaps that fit.</summary>
+    public abstract (long Location, long Mirror) ReserveMetadataPack(long length, bool preferGaps);
 
     /// <summary>Writes a complete metadata pack and its mirror at the reserved places.</summary>
     public abstract PackInfo WriteMetadataPack(uint number, ReadOnlySpan<byte> bytes, long location, long mirror);
@@ -75,8 +76,8 @@ internal abstract class ImageStorage : IDisposable
     public abstract void FlushForCommit(IReadOnlyCollection<PackInfo> newPacks);
 
     /// <summary>After a commit: packs the committed state no longer references are released
-    /// (bundle: deleted; SingleFile: their regions become gaps, punched out when <paramref name="giveBack"/>).</summary>
-    public abstract void Release(IReadOnlyCollection<PackInfo> packs, bool giveBack);
+    /// (bundle: deleted; SingleFile: their regions are zeroed and become gaps).</summary>
+    public abstract void Release(IReadOnlyCollection<PackInfo> packs);
 
     /// <summary>Bytes the image occupies on its disk.</summary>
     public abstract long DiskSize();

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Security.Cryptography;
@@ -57,6 +58,7 @@ internal sealed class ImageVerifier
             var damagedChunks = new ConcurrentDictionary<ChunkId, string>();
             CheckPackLengths(image);
             if (readData || seal) ReadPacks(image, damagedChunks, seal, cancel);
+            if ((readData || seal) && image.Storage is SingleFileStorage single) CheckGaps(image, single, cancel);
             int affected = CheckSnapshots(image, damagedChunks, cancel);
             foreach (var (pack, problem) in image.Recovered.DistinctBy(r => r.Problem))
             {
@@ -223,6 +225,50 @@ internal sealed class ImageVerifier
             string what = pack.IsMetadata ? (mirror ? " (the primary copy is checked separately)" : " (its mirror is checked separately)") : "";
             Report(pack.IsMetadata ? ImageProblem.PackDamaged : ImageProblem.ChunkDamaged, name,
                 $"{name} has {damagedRanges.Count} damaged record(s){what}: {string.Join("; ", damagedRanges.Take(5))}{(damagedRanges.Count > 5 ? "; ..." : "")}.");
+        }
+    }
+
+    /// <summary>Unused space of a SingleFile image must be zeros (writers zero what they release).
+    /// Leftovers of an interrupted compaction start with a pack header of this image and are allowed
+    /// up to the next run of zeros; anything else is damage.</summary>
+    private void CheckGaps(BackupImage image, SingleFileStorage storage, CancellationToken cancel)
+    {
+        long end = Math.Min(image.Head.CommittedEnd, storage.FileLength);
+        var block = new byte[1 << 20];
+        foreach (var (start, gapEnd) in SingleFileStorage.GapsOf(image.Manifest))
+        {
+            bool leftover = false;
+            for (long at = start; at < Math.Min(gapEnd, end); at += block.Length)
+            {
+                cancel.ThrowIfCancellationRequested();
+                int n = (int)Math.Min(block.Length, Math.Min(gapEnd, end) - at);
+                var span = block.AsSpan(0, n);
+                image.Storage.Read(new PackInfo(0, false, long.MaxValue, at, 0), false, 0, span);
+                Interlocked.Add(ref _bytes, n);
+                for (int i = 0; i < n;)
+                {
+                    int nonZero = span[i..].IndexOfAnyExcept((byte)0);
+                    if (nonZero < 0)
+                    {
+                        if (n - i >= 4096) leftover = false;
+                        break;
+                    }
+                    if (nonZero >= 4096) leftover = false;
+                    i += nonZero;
+                    if (!leftover && i + ImageFormat.PackHeaderSize <= n
+                        && PackHeader.Check(span.Slice(i, ImageFormat.PackHeaderSize), BinaryPrimitives.ReadUInt32LittleEndian(span[(i + 12)..]), image.Head.ImageId) is null)
+                        leftover = true;
+                    if (!leftover)
+                    {
+                        Report(ImageProblem.PackDamaged, $"offset {at + i}",
+                            $"Unused space at offset {at + i} of '{_image}' holds unexpected bytes (it should be zeros): the disk changed data the image does not use. Nothing stored is affected.");
+                        break;
+                    }
+                    int zeroRun = span[i..].IndexOf(new byte[Math.Min(4096, n - i)]);
+                    if (zeroRun < 0) break;
+                    i += zeroRun;
+                }
+            }
         }
     }
 

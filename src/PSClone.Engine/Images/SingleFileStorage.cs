@@ -4,12 +4,9 @@ using PSClone.Platform;
 namespace PSClone.Images;
 
 /// <summary>A SingleFile image: heads at offset 0 and 4096, packs in regions of the same file.
-/// New packs go into gaps (lowest first) or at the end (format §11.3).</summary>
+/// Sessions append at the end; compaction moves packs down into gaps (format §11.3).</summary>
 internal sealed class SingleFileStorage : ImageStorage
 {
-    /// <summary>Data packs skip gaps smaller than this (they would make many tiny packs).</summary>
-    private const long PreferredGap = 1 << 20;
-
     private readonly FileStream _stream;
     private readonly SafeFileHandle _handle;
     private readonly object _gate = new();
@@ -72,39 +69,57 @@ internal sealed class SingleFileStorage : ImageStorage
         lock (_gate)
         {
             _free.Clear();
-            var used = new List<(long Start, long End)>();
-            foreach (var p in committed.Packs)
-            {
-                used.Add((p.Location, p.Location + p.Length));
-                if (p.IsMetadata) used.Add((p.MirrorLocation, p.MirrorLocation + p.Length));
-            }
-            used.Sort();
-            long at = ImageFormat.HeadsSize;
-            foreach (var (s, e) in used)
-            {
-                if (s > at) _free.Add((at, s));
-                at = Math.Max(at, e);
-            }
-            _free.Add((at, long.MaxValue));
+            foreach (var gap in GapsOf(committed)) _free.Add(gap);
+            _tail = end;
+            _tailHeld = false;
         }
     }
 
-    /// <summary>Takes the lowest gap of at least <paramref name="size"/> bytes (whole, until the
-    /// pack is closed and gives back what it did not use).</summary>
-    private (long Start, long End) Allocate(long size)
+    /// <summary>The byte ranges in [8192, end) that a manifest does not use, lowest first.</summary>
+    public static List<(long Start, long End)> GapsOf(Manifest manifest)
+    {
+        var used = new List<(long Start, long End)>();
+        foreach (var p in manifest.Packs)
+        {
+            used.Add((p.Location, p.Location + p.Length));
+            if (p.IsMetadata) used.Add((p.MirrorLocation, p.MirrorLocation + p.Length));
+        }
+        used.Sort();
+        var gaps = new List<(long, long)>();
+        long at = ImageFormat.HeadsSize;
+        foreach (var (s, e) in used)
+        {
+            if (s > at) gaps.Add((at, s));
+            at = Math.Max(at, e);
+        }
+        return gaps;
+    }
+
+    private long _tail;
+    private bool _tailHeld;
+
+    /// <summary>Exactly <paramref name="size"/> bytes: at the end of the file, or (compaction only)
+    /// in the lowest gap that fits. Normal sessions only append, so what they leave after an
+    /// interruption is past the committed end and cut off by the next session.</summary>
+    private long Allocate(long size, bool preferGaps)
     {
         lock (_gate)
         {
-            for (int i = 0; i < _free.Count; i++)
+            if (preferGaps)
             {
-                var (s, e) = _free[i];
-                if (e - s >= size)
+                for (int i = 0; i < _free.Count; i++)
                 {
-                    _free.RemoveAt(i);
-                    return (s, e);
+                    var (s, e) = _free[i];
+                    if (e - s < size) continue;
+                    if (e - s == size) _free.RemoveAt(i);
+                    else _free[i] = (s + size, e);
+                    return s;
                 }
             }
-            throw new InvalidOperationException("The free list has no tail.");
+            if (_tailHeld) throw new InvalidOperationException("A data pack holds the end of the file.");
+            long start = _tail;
+            _tail += size;
+            return start;
         }
     }
 
@@ -128,26 +143,29 @@ internal sealed class SingleFileStorage : ImageStorage
 
     public override PackOutput OpenDataPack(uint number, int firstRecordLength)
     {
-        long need = ImageFormat.PackHeaderSize + (long)firstRecordLength;
-        var (start, end) = Allocate(Math.Max(need, PreferredGap));
-        if (end - start < need)
+        long start;
+        lock (_gate)
         {
-            Free(start, end);
-            (start, end) = Allocate(need);
+            if (_tailHeld) throw new InvalidOperationException("A data pack is open already.");
+            _tailHeld = true;
+            start = _tail;
         }
-        var output = new Output(this, number, start, end);
+        var output = new Output(this, number, start);
         output.WriteHeader();
         return output;
     }
 
-    public override (long Location, long Mirror) ReserveMetadataPack(long length)
+    private void CloseTail(long end)
     {
-        var (s1, e1) = Allocate(length);
-        Free(s1 + length, e1);
-        var (s2, e2) = Allocate(length);
-        Free(s2 + length, e2);
-        return (s1, s2);
+        lock (_gate)
+        {
+            _tailHeld = false;
+            _tail = end;
+        }
     }
+
+    public override (long Location, long Mirror) ReserveMetadataPack(long length, bool preferGaps) =>
+        (Allocate(length, preferGaps), Allocate(length, preferGaps));
 
     public override PackInfo WriteMetadataPack(uint number, ReadOnlySpan<byte> bytes, long location, long mirror)
     {
@@ -168,41 +186,33 @@ internal sealed class SingleFileStorage : ImageStorage
         }
     }
 
-    public override void Release(IReadOnlyCollection<PackInfo> packs, bool giveBack)
+    /// <summary>Released regions are zeroed (punched out where the file system can), so unused space
+    /// holds nothing but zeros and verification can check it.</summary>
+    public override void Release(IReadOnlyCollection<PackInfo> packs)
     {
         foreach (var p in packs)
         {
-            Free(p.Location, p.Location + p.Length);
-            if (giveBack) FileRegions.PunchHole(_handle, p.Location, p.Length);
-            if (p.IsMetadata)
-            {
-                Free(p.MirrorLocation, p.MirrorLocation + p.Length);
-                if (giveBack) FileRegions.PunchHole(_handle, p.MirrorLocation, p.Length);
-            }
+            Zero(p.Location, p.Length);
+            if (p.IsMetadata) Zero(p.MirrorLocation, p.Length);
         }
+    }
+
+    private void Zero(long start, long length)
+    {
+        long end = Math.Min(start + length, RandomAccess.GetLength(_handle));
+        if (end > start && !FileRegions.PunchHole(_handle, start, end - start))
+        {
+            var zeros = new byte[Math.Min(end - start, 1 << 20)];
+            for (long at = start; at < end; at += zeros.Length)
+                RandomAccess.Write(_handle, zeros.AsSpan(0, (int)Math.Min(zeros.Length, end - at)), at);
+        }
+        Free(start, start + length);
     }
 
     /// <summary>Gaps of the current state, lowest first (for compaction's moves).</summary>
     public List<(long Start, long End)> Gaps()
     {
         lock (_gate) return _free.ToList();
-    }
-
-    /// <summary>Cuts the file at <paramref name="end"/> (after a commit that uses nothing beyond it).</summary>
-    public void Truncate(long end)
-    {
-        lock (_gate)
-        {
-            _stream.SetLength(end);
-            _stream.Flush(flushToDisk: true);
-            for (int i = _free.Count - 1; i >= 0; i--)
-            {
-                if (_free[i].Start >= end) _free.RemoveAt(i);
-                else if (_free[i].End > end) _free[i] = (_free[i].Start, end);
-            }
-            _free.Add((end, long.MaxValue));
-            _free.Sort();
-        }
     }
 
     /// <summary>Copies a committed pack (or mirror) to a new region; returns the region's start.</summary>
@@ -219,24 +229,21 @@ internal sealed class SingleFileStorage : ImageStorage
         return to;
     }
 
-    /// <summary>Reserves exactly [start, start + length) inside a gap (compaction's moves).</summary>
-    public bool TryReserve(long start, long length)
+    /// <summary>Takes the lowest gap of at least <paramref name="length"/> bytes that lies below
+    /// <paramref name="below"/> (compaction's moves); null when there is none.</summary>
+    public long? TakeGapBelow(long length, long below)
     {
         lock (_gate)
         {
             for (int i = 0; i < _free.Count; i++)
             {
                 var (s, e) = _free[i];
-                if (s <= start && start + length <= e)
-                {
-                    _free.RemoveAt(i);
-                    if (s < start) _free.Add((s, start));
-                    if (start + length < e) _free.Add((start + length, e));
-                    _free.Sort();
-                    return true;
-                }
+                if (e - s < length || s + length > below) continue;
+                if (e - s == length) _free.RemoveAt(i);
+                else _free[i] = (s + length, e);
+                return s;
             }
-            return false;
+            return null;
         }
     }
 
@@ -251,32 +258,27 @@ internal sealed class SingleFileStorage : ImageStorage
     private sealed class Output : PackOutput
     {
         private readonly SingleFileStorage _owner;
-        private readonly long _start;
-        private readonly long _end;
         private bool _done;
 
         [System.Diagnostics.CodeAnalysis.SetsRequiredMembers]
-        public Output(SingleFileStorage owner, uint number, long start, long end)
+        public Output(SingleFileStorage owner, uint number, long start)
         {
             _owner = owner;
-            _start = start;
-            _end = end;
             Number = number;
             Location = start;
-            Limit = end == long.MaxValue ? long.MaxValue : end - start;
         }
 
         public void WriteHeader()
         {
             var header = PackHeader.Encode(Number, _owner.ImageId);
-            RandomAccess.Write(_owner._handle, header, _start);
+            RandomAccess.Write(_owner._handle, header, Location);
             Length = header.Length;
         }
 
         public override uint Append(ReadOnlySpan<byte> record)
         {
             long offset = Length;
-            RandomAccess.Write(_owner._handle, record, _start + offset);
+            RandomAccess.Write(_owner._handle, record, Location + offset);
             Length = offset + record.Length;
             return (uint)offset;
         }
@@ -286,15 +288,15 @@ internal sealed class SingleFileStorage : ImageStorage
         public override PackInfo Close()
         {
             _done = true;
-            _owner.Free(_start + Length, _end);
-            return new PackInfo(Number, false, Length, _start, 0);
+            _owner.CloseTail(Location + Length);
+            return new PackInfo(Number, false, Length, Location, 0);
         }
 
         public override void Abandon()
         {
             if (_done) return;
             _done = true;
-            _owner.Free(_start, _end);
+            _owner.CloseTail(Location);
         }
     }
 }
