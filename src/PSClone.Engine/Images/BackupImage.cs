@@ -68,6 +68,10 @@ internal sealed class BackupImage : IDisposable
             Span<byte> magic = stackalloc byte[8];
             return stream.ReadAtLeast(magic, 8, throwOnEndOfStream: false) == 8 && ImageHead.HasMagic(magic);
         }
+        catch (IOException ex) when (ex.HResult is 11 or unchecked((int)0x80070020))
+        {
+            return true; // locked by a PSClone image writer; opening it says so
+        }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             return false;

@@ -164,14 +164,6 @@ internal sealed class ImageCollector
                 .SelectMany(p => p.IsMetadata ? new[] { (Pack: p, Mirror: false, Start: p.Location), (Pack: p, Mirror: true, Start: p.MirrorLocation) } : new[] { (Pack: p, Mirror: false, Start: p.Location) })
                 .OrderByDescending(r => r.Start).FirstOrDefault();
             if (top.Pack is null) break;
-            if (top.Pack.Number == _image.Head.Manifest.Pack)
-            {
-                // The manifest's own pack is at the top: a commit writes a new one low and drops it.
-                if (storage.Gaps().All(g => g.End - g.Start < top.Pack.Length + 4096 || g.Start > top.Start)) break;
-                session.Commit(_ => { });
-                if (_image.Manifest.Packs.Max(p => Math.Max(p.Location, p.MirrorLocation)) >= top.Start) break;
-                continue;
-            }
             if (storage.TakeGapBelow(top.Pack.Length, top.Start) is not long gap) break;
             storage.CopyRegion(top.Start, top.Pack.Length, gap);
             var moved = top.Mirror ? top.Pack with { MirrorLocation = gap } : top.Pack with { Location = gap };
