@@ -40,6 +40,12 @@ public sealed class Passphrase : IDisposable
 
     public int Length => _chars.Length;
 
+    /// <summary>True when both hold the same characters (for "type it again" prompts).</summary>
+    public bool Matches(Passphrase other) =>
+        System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(
+            System.Runtime.InteropServices.MemoryMarshal.AsBytes(_chars.AsSpan()),
+            System.Runtime.InteropServices.MemoryMarshal.AsBytes(other._chars.AsSpan()));
+
     /// <summary>The UTF-8 bytes the key derivation uses; the caller zeroes them when done.</summary>
     internal byte[] ToUtf8()
     {
