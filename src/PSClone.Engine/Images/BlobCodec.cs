@@ -111,6 +111,7 @@ internal static class BlobCodec
     public static byte[] Decode(ImageKeys keys, ReadOnlySpan<byte> record, BlobKind kind, in ChunkId id, bool checkId)
     {
         var header = ReadHeader(record);
+        if (record.Length != header.RecordLength) throw new ImageFormatException("a record's length is wrong");
         var plaintext = new byte[header.RawLength];
         DecodeInto(keys, record, header, kind, id, checkId, plaintext);
         return plaintext;

@@ -112,6 +112,9 @@ internal sealed class KeySlot
     /// <summary>OWASP's 2023 floor for PBKDF2-HMAC-SHA256; calibration never goes below it.</summary>
     public const int MinimumCalibratedIterations = 600_000;
 
+    /// <summary>About a minute of PBKDF2 on a slow machine; more is refused as damage.</summary>
+    public const int MaximumIterations = 100_000_000;
+
     public required byte[] SlotId { get; init; }
     public required byte Kdf { get; init; }
     public uint Iterations { get; init; }
@@ -138,11 +141,14 @@ internal sealed class KeySlot
             throw new ImageFormatException("a key slot has unknown fields");
         var kdf = slot[16];
         if (kdf > KdfPbkdf2) throw new ImageFormatException($"a key slot uses an unknown key derivation ({kdf})");
+        uint iterations = BinaryPrimitives.ReadUInt32LittleEndian(slot[20..]);
+        if (kdf == KdfPbkdf2 && iterations is 0 or > MaximumIterations)
+            throw new ImageFormatException("a key slot asks for an impossible number of iterations"); // would hang the open
         return new KeySlot
         {
             SlotId = slot[..16].ToArray(),
             Kdf = kdf,
-            Iterations = BinaryPrimitives.ReadUInt32LittleEndian(slot[20..]),
+            Iterations = iterations,
             Salt = slot.Slice(24, 32).ToArray(),
             Nonce = slot.Slice(56, 12).ToArray(),
             Wrapped = slot.Slice(68, 32).ToArray(),
@@ -240,6 +246,6 @@ internal sealed class KeySlot
         Rfc2898DeriveBytes.Pbkdf2("calibration"u8, salt, kek, probe, HashAlgorithmName.SHA256);
         double seconds = Math.Max(clock.Elapsed.TotalSeconds, 0.001);
         long iterations = (long)(probe / seconds);
-        return (int)Math.Clamp(iterations / 10_000 * 10_000, MinimumCalibratedIterations, 100_000_000);
+        return (int)Math.Clamp(iterations / 10_000 * 10_000, MinimumCalibratedIterations, MaximumIterations);
     }
 }

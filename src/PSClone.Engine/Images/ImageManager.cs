@@ -60,8 +60,8 @@ public sealed class ImageManager
             throw Bad("InvalidChunkSize", $"The chunk size must be a power of two from 4 KiB to 16 MiB, not {a}.");
         if (request.PackSize is { } ps && (ps < (64 << 10) || ps > (1 << 30)))
             throw Bad("InvalidPackSize", $"The pack size must be from 64 KiB to 1 GiB, not {ps}.");
-        if (request.KdfIterations is { } it && it < 1000)
-            throw Bad("InvalidKdfIterations", $"The key derivation needs at least 1000 iterations, not {it}.");
+        if (request.KdfIterations is { } it && (it < 1000 || it > KeySlot.MaximumIterations))
+            throw Bad("InvalidKdfIterations", $"The key derivation needs 1000 to {KeySlot.MaximumIterations} iterations, not {it}.");
         long capacity = request.Capacity ?? _fs.GetAvailableBytes(parent);
         if (capacity < 1 << 20) throw Bad("InvalidCapacity", $"The capacity must be at least 1 MB, not {ByteSize.Format(capacity)}.");
 
