@@ -331,6 +331,45 @@ internal sealed class BackupImage : IDisposable
         return BlobCodec.Decode(Keys, record, kind, id, checkId);
     }
 
+    /// <summary>Decodes an indexed data blob into <paramref name="output"/> (at least its raw length)
+    /// without allocating; returns the raw length.</summary>
+    public int ReadBlobInto(in ChunkId id, BlobKind kind, Span<byte> output)
+    {
+        if (!Index.TryGet(id, out var e) || e.Pending) throw new ImageFormatException($"chunk {id} is not in the index");
+        if (e.RawLength > output.Length) throw new ImageFormatException($"chunk {id} is larger than its extent");
+        var pack = _packs.GetValueOrDefault(e.Pack) ?? SessionPack?.Invoke(e.Pack) ?? throw new ImageFormatException($"chunk {id} is in an unknown pack");
+        if (e.Length < BlobCodec.Overhead || e.Length > BlobCodec.MaxRecordLength(ImageFormat.MaxRawLength))
+            throw new ImageFormatException("a record length is impossible");
+        var record = BufferPool.Rent((int)e.Length);
+        try
+        {
+            foreach (bool mirror in pack.IsMetadata ? new[] { false, true } : new[] { false })
+            {
+                try
+                {
+                    var span = record.AsSpan(0, (int)e.Length);
+                    Storage.Read(pack, mirror, e.Offset, span);
+                    var header = BlobCodec.ReadHeader(span);
+                    if (header.RawLength > output.Length) throw new ImageFormatException("a record is larger than its extent");
+                    BlobCodec.DecodeInto(Keys, span, header, kind, id, checkId: !Keys.Encrypted, output);
+                    return header.RawLength;
+                }
+                catch (IOException ex)
+                {
+                    if (mirror || !pack.IsMetadata) throw new ImageFormatException($"{Storage.Describe(pack, mirror)} cannot be read ({ex.Message})");
+                }
+                catch (ImageFormatException) when (!mirror && pack.IsMetadata)
+                {
+                }
+            }
+            throw new ImageFormatException("unreachable");
+        }
+        finally
+        {
+            BufferPool.Return(record);
+        }
+    }
+
     /// <summary>The plaintext of an indexed blob.</summary>
     public byte[] ReadBlob(in ChunkId id, BlobKind kind)
     {

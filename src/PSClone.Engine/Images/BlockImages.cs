@@ -184,16 +184,20 @@ internal sealed class BlockImages
                     }
                     else
                     {
-                        byte[] data;
+                        var data = BufferPool.Rent((int)e.Length);
                         try
                         {
-                            data = image.ReadBlob(e.Id, BlobKind.Data);
+                            int n = image.ReadBlobInto(e.Id, BlobKind.Data, data.AsSpan(0, (int)e.Length));
+                            RandomAccess.Write(handle, data.AsSpan(0, n), offsets[i]);
                         }
                         catch (ImageFormatException ex)
                         {
                             throw ImageErrors.Damaged(image.Path, $"block at offset {offsets[i]} of snapshot {snapshot.IdText} cannot be read ({ex.Message})", ex);
                         }
-                        RandomAccess.Write(handle, data, offsets[i]);
+                        finally
+                        {
+                            BufferPool.Return(data);
+                        }
                     }
                     Interlocked.Add(ref written, e.Length);
                     progress.Done(e.Length);

@@ -36,7 +36,9 @@ internal sealed class ImageDestination : ICloneDestination
     private FsEntry? _existingRoot;
     private long _existingCount;
 
-    [ThreadStatic] private static byte[]? t_buffer;
+    /// <summary>Files are chunked, compressed and encrypted on as many threads as there are cores
+    /// (more would only hold more buffers).</summary>
+    private readonly SemaphoreSlim _cpu = new(Environment.ProcessorCount);
 
     public ImageDestination(IFileSystem fs, CloneRequest request, string path)
     {
@@ -151,8 +153,17 @@ internal sealed class ImageDestination : ICloneDestination
 
     public void Apply(PlanStep step, CancellationToken cancel)
     {
-        if (step.Kind is StepKind.CopyFile or StepKind.UpdateFile) StoreFile(step, cancel);
         // Folders, links, metadata and removals are recorded by the trees Finish writes.
+        if (step.Kind is not (StepKind.CopyFile or StepKind.UpdateFile)) return;
+        _cpu.Wait(cancel);
+        try
+        {
+            StoreFile(step, cancel);
+        }
+        finally
+        {
+            _cpu.Release();
+        }
     }
 
     private void StoreFile(PlanStep step, CancellationToken cancel)
@@ -186,7 +197,20 @@ internal sealed class ImageDestination : ICloneDestination
     private void ChunkRun(Stream stream, Microsoft.Win32.SafeHandles.SafeFileHandle? handle, long start, long length, List<Extent> extents, string path, CancellationToken cancel)
     {
         int max = _chunker!.Max;
-        var buffer = t_buffer is { } b && b.Length >= 2 * max ? b : t_buffer = new byte[2 * max];
+        var buffer = BufferPool.Rent(2 * max);
+        try
+        {
+            ChunkRun(stream, handle, start, length, extents, path, buffer, max, cancel);
+        }
+        finally
+        {
+            BufferPool.Return(buffer);
+        }
+    }
+
+    private void ChunkRun(Stream stream, Microsoft.Win32.SafeHandles.SafeFileHandle? handle, long start, long length, List<Extent> extents, string path,
+        byte[] buffer, int max, CancellationToken cancel)
+    {
         long next = start, end = start + length;
         int filled = 0, consumed = 0;
         if (handle is null) stream.Position = start;
@@ -209,7 +233,7 @@ internal sealed class ImageDestination : ICloneDestination
             int available = filled - consumed;
             if (available == 0) return;
             cancel.ThrowIfCancellationRequested();
-            int cut = _chunker.FindCut(buffer.AsSpan(consumed, Math.Min(available, max)));
+            int cut = _chunker!.FindCut(buffer.AsSpan(consumed, Math.Min(available, max)));
             var chunk = buffer.AsSpan(consumed, cut);
             var id = StoreChunk(chunk);
             extents.Add(new Extent(cut, false, id));
@@ -374,5 +398,6 @@ internal sealed class ImageDestination : ICloneDestination
     {
         _session?.Dispose();
         _image?.Dispose();
+        _cpu.Dispose();
     }
 }

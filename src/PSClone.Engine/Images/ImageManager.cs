@@ -165,6 +165,8 @@ public sealed class ImageManager
     public void ChangePassphrase(string image, Passphrase current, Passphrase replacement, int? kdfIterations, IEngineEvents events, CancellationToken cancel)
     {
         if (replacement.Length < MinimumPassphraseLength) throw PassphraseTooShort();
+        if (kdfIterations is { } it && (it < 1000 || it > KeySlot.MaximumIterations))
+            throw Bad("InvalidKdfIterations", $"The key derivation needs 1000 to {KeySlot.MaximumIterations} iterations, not {it}.");
         using var img = BackupImage.OpenHeads(image, writable: true);
         if (img.Head.Encryption == ImageEncryption.None)
             throw new PSCloneException("ImageNotEncrypted", FailureKind.InvalidOperation,

@@ -366,6 +366,7 @@ internal sealed class ImageRestorer
         }
         if (job.Error is null && !job.Skip)
         {
+            byte[]? data = null;
             try
             {
                 long at = offset;
@@ -374,9 +375,14 @@ internal sealed class ImageRestorer
                     var e = job.Extents[i];
                     if (!e.Hole)
                     {
-                        var data = _image.ReadBlob(e.Id, BlobKind.Data);
-                        if (data.Length != e.Length) throw new ImageFormatException("a chunk has the wrong length");
-                        RandomAccess.Write(job.Handle!, data, at);
+                        if (data is null || data.Length < e.Length)
+                        {
+                            if (data is not null) BufferPool.Return(data);
+                            data = BufferPool.Rent((int)Math.Max(e.Length, 1 << 20));
+                        }
+                        int n = _image.ReadBlobInto(e.Id, BlobKind.Data, data.AsSpan(0, (int)e.Length));
+                        if (n != e.Length) throw new ImageFormatException("a chunk has the wrong length");
+                        RandomAccess.Write(job.Handle!, data.AsSpan(0, n), at);
                     }
                     at += e.Length;
                 }
@@ -384,6 +390,10 @@ internal sealed class ImageRestorer
             catch (Exception ex) when (ex is ImageFormatException or IOException or UnauthorizedAccessException)
             {
                 lock (job.Gate) job.Error ??= ex;
+            }
+            finally
+            {
+                if (data is not null) BufferPool.Return(data);
             }
         }
         lock (job.Gate) Finish(job, progress);

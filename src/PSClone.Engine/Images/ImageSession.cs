@@ -25,8 +25,6 @@ internal sealed class ImageSession : IDisposable
     private bool _failed;
     private bool _done;
 
-    [ThreadStatic] private static byte[]? t_record;
-
     public ImageSession(BackupImage image, CompressionSettings? compression = null)
     {
         if (!image.Writable) throw new InvalidOperationException("The image was opened read-only.");
@@ -60,13 +58,6 @@ internal sealed class ImageSession : IDisposable
     /// <summary>Bytes this session has written so far (packs and mirrors).</summary>
     public long SessionBytes => Interlocked.Read(ref _sessionBytes);
 
-    private static byte[] RecordBuffer(int size)
-    {
-        var b = t_record;
-        if (b is null || b.Length < size) t_record = b = new byte[Math.Max(size, 1 << 20)];
-        return b;
-    }
-
     private void CheckCapacity(long more)
     {
         long capacity = _committed.Config.Capacity;
@@ -79,9 +70,9 @@ internal sealed class ImageSession : IDisposable
     {
         var id = _image.Keys.ComputeId(plaintext);
         if (!_image.Index.TryReserve(id, BlobKind.Data)) return id;
+        var record = BufferPool.Rent(BlobCodec.MaxRecordLength(plaintext.Length));
         try
         {
-            var record = RecordBuffer(BlobCodec.MaxRecordLength(plaintext.Length));
             int n = BlobCodec.Encode(_image.Keys, BlobKind.Data, id, plaintext, Compression, record);
             var (pack, offset) = AppendData(record.AsSpan(0, n));
             _image.Index.SetLocation(id, pack, offset, (uint)n, (uint)plaintext.Length, record[3]);
@@ -94,6 +85,10 @@ internal sealed class ImageSession : IDisposable
             // A reserved id that was never written must not reach a commit.
             _failed = true;
             throw;
+        }
+        finally
+        {
+            BufferPool.Return(record);
         }
     }
 

@@ -120,23 +120,9 @@ internal sealed class ImageVerifier
                 var (pack, mirror) = job;
                 string name = image.Storage.Describe(pack, mirror);
                 progress.Start(name);
-                byte[] bytes;
-                try
-                {
-                    bytes = new byte[pack.Length];
-                    image.Storage.Read(pack, mirror, 0, bytes);
-                }
-                catch (Exception ex) when (ex is ImageFormatException or IOException)
-                {
-                    Report(ImageProblem.PackDamaged, name, $"{name} cannot be read ({ex.Message}).");
-                    foreach (var e in byPack.GetValueOrDefault(pack.Number) ?? Array.Empty<IndexEntry>()) badRecords[(pack.Number, e.Offset)] = (mirror, ex.Message);
-                    progress.Done(pack.Length);
-                    return;
-                }
-                Interlocked.Add(ref _bytes, bytes.Length);
-                if (seal) digests[(pack.Number, mirror)] = SHA256.HashData(bytes);
-                CheckPack(image, pack, mirror, name, bytes, byPack.GetValueOrDefault(pack.Number) ?? Array.Empty<IndexEntry>(),
-                    system.GetValueOrDefault(pack.Number), badRecords);
+                if (seal) digests[(pack.Number, mirror)] = Digest(image, pack, mirror);
+                CheckPack(image, pack, mirror, name, byPack.GetValueOrDefault(pack.Number) ?? Array.Empty<IndexEntry>(),
+                    system.GetValueOrDefault(pack.Number), badRecords, cancel);
                 progress.Done(pack.Length);
             });
         }
@@ -168,37 +154,111 @@ internal sealed class ImageVerifier
         list.Add(value);
     }
 
-    private void CheckPack(BackupImage image, PackInfo pack, bool mirror, string name, byte[] bytes, IndexEntry[] entries,
-        List<(uint Offset, uint Length, BlobKind Kind, ChunkId Id)>? system, ConcurrentDictionary<(uint Pack, uint Offset), (bool Mirror, string Why)> bad)
+    /// <summary>SHA-256 of a pack copy (for the seal); an empty array when it cannot be read.</summary>
+    private byte[] Digest(BackupImage image, PackInfo pack, bool mirror)
     {
-        if (PackHeader.Check(bytes, pack.Number, image.Head.ImageId) is { } headerProblem)
-            Report(ImageProblem.PackDamaged, name, $"{name}: {headerProblem}.");
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var buffer = BufferPool.Rent(1 << 20);
+        try
+        {
+            for (long at = 0; at < pack.Length; at += buffer.Length)
+            {
+                var span = buffer.AsSpan(0, (int)Math.Min(buffer.Length, pack.Length - at));
+                image.Storage.Read(pack, mirror, at, span);
+                sha.AppendData(span);
+            }
+            return sha.GetHashAndReset();
+        }
+        catch (Exception ex) when (ex is ImageFormatException or IOException)
+        {
+            return Array.Empty<byte>();
+        }
+        finally
+        {
+            BufferPool.Return(buffer);
+        }
+    }
+
+    /// <summary>A window over a pack copy: records are read through it without holding the whole pack.</summary>
+    private sealed class PackWindow(ImageStorage storage, PackInfo pack, bool mirror) : IDisposable
+    {
+        private byte[] _buffer = BufferPool.Rent(8 << 20);
+        private long _start;
+        private int _length;
+
+        public ReadOnlySpan<byte> Get(long offset, int length)
+        {
+            if (offset < _start || offset + length > _start + _length)
+            {
+                if (_buffer.Length < length)
+                {
+                    BufferPool.Return(_buffer);
+                    _buffer = BufferPool.Rent(length);
+                }
+                int n = (int)Math.Min(_buffer.Length, pack.Length - offset);
+                if (n < length) throw new ImageFormatException("a record runs past the end of its pack");
+                _start = offset;
+                _length = 0;
+                storage.Read(pack, mirror, offset, _buffer.AsSpan(0, n));
+                _length = n;
+            }
+            return _buffer.AsSpan((int)(offset - _start), length);
+        }
+
+        public void Dispose() => BufferPool.Return(_buffer);
+    }
+
+    private void CheckPack(BackupImage image, PackInfo pack, bool mirror, string name, IndexEntry[] entries,
+        List<(uint Offset, uint Length, BlobKind Kind, ChunkId Id)>? system, ConcurrentDictionary<(uint Pack, uint Offset), (bool Mirror, string Why)> bad,
+        CancellationToken cancel)
+    {
         // What the index and manifest say is where; used to step over a record whose length field is damaged.
         var known = new SortedDictionary<uint, (uint Length, BlobKind Kind, ChunkId Id, bool Indexed)>();
         foreach (var e in entries) known[e.Offset] = (e.Length, e.Kind, e.Id, true);
         if (system is not null) foreach (var s in system) known[s.Offset] = (s.Length, s.Kind, s.Id, false);
+        var damagedRanges = new List<string>();
+        using var window = new PackWindow(image.Storage, pack, mirror);
+        try
+        {
+            if (PackHeader.Check(window.Get(0, ImageFormat.PackHeaderSize), pack.Number, image.Head.ImageId) is { } headerProblem)
+                damagedRanges.Add("header: " + headerProblem);
+        }
+        catch (Exception ex) when (ex is ImageFormatException or IOException)
+        {
+            Report(ImageProblem.PackDamaged, name, $"{name} cannot be read ({ex.Message}).");
+            foreach (var e in entries) MarkBad(pack, e.Offset, mirror, ex.Message, bad);
+            return;
+        }
 
         long at = ImageFormat.PackHeaderSize;
-        var damagedRanges = new List<string>();
-        while (at < bytes.Length)
+        while (at < pack.Length)
         {
+            cancel.ThrowIfCancellationRequested();
             uint offset = (uint)at;
             string? problem = null;
             long length = 0;
             bool hasKnown = known.TryGetValue(offset, out var expected);
             try
             {
-                var header = BlobCodec.ReadHeader(bytes.AsSpan((int)at, (int)Math.Min(BlobCodec.HeaderSize, bytes.Length - at)));
+                var header = BlobCodec.ReadHeader(window.Get(at, (int)Math.Min(BlobCodec.HeaderSize, pack.Length - at)));
                 length = header.RecordLength;
-                if (at + length > bytes.Length) throw new ImageFormatException("a record runs past the end of its pack");
+                if (at + length > pack.Length) throw new ImageFormatException("a record runs past the end of its pack");
                 if (hasKnown && (expected.Length != length || expected.Kind != header.Kind || expected.Id != header.Id))
                     throw new ImageFormatException("a record does not match what the index says is there");
-                var plain = new byte[header.RawLength];
-                BlobCodec.DecodeInto(image.Keys, bytes.AsSpan((int)at, (int)length), header, header.Kind, header.Id, checkId: true, plain);
                 if (header.Kind == BlobKind.Data == pack.IsMetadata) throw new ImageFormatException("a record is in the wrong kind of pack");
+                var plain = BufferPool.Rent(Math.Max(1, header.RawLength));
+                try
+                {
+                    BlobCodec.DecodeInto(image.Keys, window.Get(at, (int)length), header, header.Kind, header.Id, checkId: true, plain.AsSpan(0, header.RawLength));
+                }
+                finally
+                {
+                    BufferPool.Return(plain);
+                }
                 Interlocked.Increment(ref _chunks);
+                Interlocked.Add(ref _bytes, length);
             }
-            catch (ImageFormatException ex)
+            catch (Exception ex) when (ex is ImageFormatException or IOException)
             {
                 problem = ex.Message;
             }
@@ -207,25 +267,27 @@ internal sealed class ImageVerifier
                 at += length;
                 continue;
             }
-            if (hasKnown)
-            {
-                bad[(pack.Number, offset)] = (mirror, problem);
-                _badCopies[(pack.Number, offset, mirror)] = 0;
-                if (pack.IsMetadata && _badCopies.ContainsKey((pack.Number, offset, !mirror))) _lostBoth[(pack.Number, offset)] = 0;
-            }
+            if (hasKnown) MarkBad(pack, offset, mirror, problem, bad);
             damagedRanges.Add($"offset {offset}: {problem}");
             // Resume at the next record the index or manifest knows, past this one.
             long resume = hasKnown ? at + expected.Length : -1;
             var nextKnown = known.Keys.Where(k => k > offset).Cast<uint?>().FirstOrDefault();
-            if (resume <= at || resume > bytes.Length || (nextKnown is { } nk && resume > nk)) resume = nextKnown is { } n ? n : bytes.Length;
+            if (resume <= at || resume > pack.Length || (nextKnown is { } nk && resume > nk)) resume = nextKnown is { } n ? n : pack.Length;
             at = resume;
         }
         if (damagedRanges.Count > 0)
         {
             string what = pack.IsMetadata ? (mirror ? " (the primary copy is checked separately)" : " (its mirror is checked separately)") : "";
             Report(pack.IsMetadata ? ImageProblem.PackDamaged : ImageProblem.ChunkDamaged, name,
-                $"{name} has {damagedRanges.Count} damaged record(s){what}: {string.Join("; ", damagedRanges.Take(5))}{(damagedRanges.Count > 5 ? "; ..." : "")}.");
+                $"{name} has {damagedRanges.Count} damaged part(s){what}: {string.Join("; ", damagedRanges.Take(5))}{(damagedRanges.Count > 5 ? "; ..." : "")}.");
         }
+    }
+
+    private void MarkBad(PackInfo pack, uint offset, bool mirror, string problem, ConcurrentDictionary<(uint Pack, uint Offset), (bool Mirror, string Why)> bad)
+    {
+        bad[(pack.Number, offset)] = (mirror, problem);
+        _badCopies[(pack.Number, offset, mirror)] = 0;
+        if (pack.IsMetadata && _badCopies.ContainsKey((pack.Number, offset, !mirror))) _lostBoth[(pack.Number, offset)] = 0;
     }
 
     /// <summary>Unused space of a SingleFile image must be zeros (writers zero what they release).
