@@ -340,3 +340,127 @@ public sealed class ImageMaintenanceTests : IDisposable
         Assert.True(ImageKit.Verify(image, true, ImageEncryption.Aes256).Intact);
     }
 }
+
+public sealed class ImageCloneBehaviourTests(Xunit.Abstractions.ITestOutputHelper output) : IDisposable
+{
+    private readonly TempDir _dir = new("behave");
+    private string Src => _dir["src"];
+
+    public void Dispose() => _dir.Dispose();
+
+    [Fact]
+    public void Checksum_ReReadsEveryFile_AndCatchesAChangeThatKeepsSizeAndTime()
+    {
+        string image = _dir["i.psimg"];
+        ImageKit.Create(image);
+        var tree = new TreeBuilder(Src).File("same.bin", "AAAA", mtimeNs: 1_650_000_000_000_000_000).File("other.txt", "x");
+        ImageKit.Backup(Src, image);
+        tree.File("same.bin", "BBBB", mtimeNs: 1_650_000_000_000_000_000);
+
+        var quick = ImageKit.Backup(Src, image);
+        Assert.Equal(0, quick.ItemsUpdated);
+        var thorough = ImageKit.Backup(Src, image, adjust: r => r with { Checksum = true });
+        Assert.Equal(CloneStatus.Success, thorough.Status);
+        ImageKit.Restore(image, _dir["out"], thorough.SnapshotId);
+        Assert.Equal("BBBB", File.ReadAllText(_dir["out/same.bin"]));
+        ImageKit.Restore(image, _dir["old"], quick.SnapshotId);
+        Assert.Equal("AAAA", File.ReadAllText(_dir["old/same.bin"]));
+    }
+
+    /// <summary>Cancels the run after a few files are stored.</summary>
+    private sealed class CancelAfter(int items, CancellationTokenSource cancel) : IEngineEvents
+    {
+        private int _seen;
+        public void Item(object item)
+        {
+            if (Interlocked.Increment(ref _seen) == items) cancel.Cancel();
+        }
+        public void Progress(EngineProgress progress) { }
+        public void Warning(string message) { }
+        public void Verbose(string message) { }
+        public void Error(EngineError error) { }
+        public bool ShouldProcess(string target, string action) => true;
+    }
+
+    [Fact]
+    public void CanceledBackup_MakesNoSnapshot_ButKeepsWhatItStoredForTheNextRun()
+    {
+        string image = _dir["i.psimg"];
+        ImageKit.Create(image);
+        var tree = new TreeBuilder(Src);
+        var random = new Random(3);
+        for (int i = 0; i < 40; i++)
+        {
+            var bytes = new byte[60_000];
+            random.NextBytes(bytes);
+            tree.File($"f{i:00}.bin", bytes);
+        }
+        using var cancel = new CancellationTokenSource();
+        var request = new CloneRequest { Source = Src, Destination = image, Parallelism = 1, RetryDelay = TimeSpan.Zero };
+        var result = new Cloning.CloneEngine().Run(request, new CancelAfter(10, cancel), cancel.Token);
+        Assert.Equal(CloneStatus.Canceled, result.Status);
+        Assert.Null(result.SnapshotId);
+        Assert.Empty(ImageKit.Snapshots(image));
+        Assert.True(ImageKit.Verify(image, true).Intact);
+
+        var next = ImageKit.Backup(Src, image);
+        Assert.Equal(CloneStatus.Success, next.Status);
+        var snapshot = ImageKit.Snapshots(image).Single();
+        ImageKit.Create(_dir["fresh.psimg"]);
+        ImageKit.Backup(Src, _dir["fresh.psimg"]);
+        long all = ImageKit.Snapshots(_dir["fresh.psimg"]).Single().AddedChunks;
+        Assert.True(snapshot.AddedChunks <= all - 10, $"the second run stored {snapshot.AddedChunks} of {all} chunks again");
+        ImageKit.Restore(image, _dir["out"]);
+        Assert.Equal("", TreeState.Diff(TreeState.Read(Src), TreeState.Read(_dir["out"])));
+    }
+
+    [Fact]
+    public void RealBlockDevice_RoundTrips_WhenRootCanMakeALoopDevice()
+    {
+        if (!Native.IsRoot)
+        {
+            output.WriteLine("SKIPPED: making a loop device needs root (the file-backed block round trip still runs).");
+            return;
+        }
+        string backing = _dir["loop.img"];
+        var data = new byte[8 << 20];
+        new Random(5).NextBytes(data.AsSpan(0, 2 << 20));
+        File.WriteAllBytes(backing, data);
+        string? device = RunTool("losetup", "--find", "--show", backing)?.Trim();
+        if (string.IsNullOrEmpty(device) || !device.StartsWith("/dev/", StringComparison.Ordinal))
+        {
+            output.WriteLine("SKIPPED: losetup could not make a loop device here.");
+            return;
+        }
+        try
+        {
+            string image = _dir["dev.psimg"];
+            ImageKit.Create(image);
+            var snapshot = new ImageManager().BackupDevice(device, image, null, NullEngineEvents.Instance, default);
+            Assert.Equal(8L << 20, snapshot.Bytes);
+            new ImageManager().RestoreDevice(image, _dir["restored.img"], null, false, null, NullEngineEvents.Instance, default);
+            Assert.True(data.AsSpan().SequenceEqual(File.ReadAllBytes(_dir["restored.img"])));
+        }
+        finally
+        {
+            RunTool("losetup", "-d", device);
+        }
+    }
+
+    private static string? RunTool(string tool, params string[] args)
+    {
+        try
+        {
+            var info = new System.Diagnostics.ProcessStartInfo(tool) { RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var a in args) info.ArgumentList.Add(a);
+            using var p = System.Diagnostics.Process.Start(info)!;
+            string output = p.StandardOutput.ReadToEnd();
+            p.WaitForExit();
+            return p.ExitCode == 0 ? output : null;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return null;
+        }
+    }
+}
