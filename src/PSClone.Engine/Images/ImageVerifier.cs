@@ -182,7 +182,7 @@ internal sealed class ImageVerifier
     /// <summary>A window over a pack copy: records are read through it without holding the whole pack.</summary>
     private sealed class PackWindow(ImageStorage storage, PackInfo pack, bool mirror) : IDisposable
     {
-        private byte[] _buffer = BufferPool.Rent(8 << 20);
+        private byte[] _buffer = BufferPool.Rent(2 << 20);
         private long _start;
         private int _length;
 
