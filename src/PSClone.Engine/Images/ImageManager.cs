@@ -128,6 +128,9 @@ public sealed class ImageManager
     private static PSCloneException PassphraseTooShort() => Bad("PassphraseTooShort",
         $"The passphrase must have at least {MinimumPassphraseLength} characters; a long phrase of several words is best.");
 
+    /// <summary>Opens an image for browsing (shared with other readers) until the browser is disposed.</summary>
+    public ImageBrowser OpenBrowser(string image, Passphrase? passphrase) => new(BackupImage.Open(image, passphrase, writable: false));
+
     public BackupImageInfo GetInfo(string image, Passphrase? passphrase, CancellationToken cancel)
     {
         using var img = BackupImage.Open(image, passphrase, writable: false);

@@ -36,6 +36,11 @@ internal sealed class ImageRestorer
         _target = Path.GetFullPath(request.Target).TrimEnd('/');
         if (_target.Length == 0) _target = "/";
         _patterns = request.Paths.Select(PathPattern.Create).ToList();
+        if (request.ExactPaths.Count > 0)
+        {
+            var exact = request.ExactPaths.Select(p => p.Trim('/')).ToHashSet(StringComparer.Ordinal);
+            _patterns.Add(exact.Contains);
+        }
     }
 
     public ImageRestoreResult Run(SnapshotRecord snapshot, CancellationToken cancel)
@@ -58,7 +63,7 @@ internal sealed class ImageRestorer
         Collect(snapshot.Root, "", selected: _patterns.Count == 0, cancel);
         if (_patterns.Count > 0 && _files.Count + _links.Count + _folders.Count == 0)
             throw new PSCloneException("RestorePathNotFound", FailureKind.ObjectNotFound,
-                $"Nothing in snapshot {snapshot.IdText} of '{_image.Path}' matches {string.Join(", ", _request.Paths.Select(p => $"'{p}'"))}. " +
+                $"Nothing in snapshot {snapshot.IdText} of '{_image.Path}' matches {string.Join(", ", _request.Paths.Concat(_request.ExactPaths).Select(p => $"'{p}'"))}. " +
                 $"List its items with 'psclone image ls {_image.Path} --snapshot {snapshot.IdText} --recurse'.", _image.Path);
 
         var progress = new ProgressTracker(_events, $"Restoring {_image.Path} ({snapshot.IdText}) to {_target}",

@@ -33,8 +33,12 @@ public sealed record ImageRestoreRequest
     /// <summary>A snapshot id (or unique prefix), or null / "latest".</summary>
     public string? Snapshot { get; init; }
 
-    /// <summary>Wildcard patterns of paths to restore (a folder brings everything in it); empty: everything.</summary>
+    /// <summary>Wildcard patterns of paths to restore (a folder brings everything in it); empty (and no
+    /// <see cref="ExactPaths"/>): everything.</summary>
     public IReadOnlyList<string> Paths { get; init; } = Array.Empty<string>();
+
+    /// <summary>Paths taken literally (from piped BackupImageEntry objects: names may hold '*' or '[').</summary>
+    public IReadOnlyList<string> ExactPaths { get; init; } = Array.Empty<string>();
 
     /// <summary>Replace items that are already at the target; otherwise each is an error and is left alone.</summary>
     public bool Force { get; init; }

@@ -464,3 +464,40 @@ public sealed class ImageCloneBehaviourTests(Xunit.Abstractions.ITestOutputHelpe
         }
     }
 }
+
+public sealed class ImageBrowsingTests : IDisposable
+{
+    private readonly TempDir _dir = new("browse");
+
+    public void Dispose() => _dir.Dispose();
+
+    [Fact]
+    public void Browser_ListsFoldersAndStreamsFiles_AndRestoreTakesExactPaths()
+    {
+        string src = _dir["src"], image = _dir["i.psimgbundle"];
+        var big = new byte[150_000];
+        new Random(2).NextBytes(big);
+        new TreeBuilder(src).File("docs/a [1].txt", "bracketed").File("docs/b*.txt", "starred").File("data/big.bin", big).Symlink("l", "docs");
+        ImageKit.Create(image, ImageLayout.Bundle, ImageEncryption.Aes256);
+        string id = ImageKit.Backup(src, image, ImageEncryption.Aes256).SnapshotId!;
+        using var pass = new Passphrase(ImageKit.Secret);
+        using (var browser = new ImageManager().OpenBrowser(image, pass))
+        {
+            Assert.Equal(id, browser.Snapshots.Single().Id);
+            Assert.Equal(new[] { "data", "docs", "l" }, browser.List("latest", "").Select(e => e.Name));
+            Assert.Equal(new[] { "docs/a [1].txt", "docs/b*.txt" }, browser.List(id, "docs").Select(e => e.Path));
+            Assert.Equal(ItemType.SymbolicLink, browser.GetItem(id, "l")!.ItemType);
+            Assert.Null(browser.GetItem(id, "docs/missing"));
+            using var stream = browser.OpenFile(id, "data/big.bin");
+            var copy = new MemoryStream();
+            stream.Seek(1000, SeekOrigin.Begin);
+            stream.CopyTo(copy);
+            Assert.True(big.AsSpan(1000).SequenceEqual(copy.ToArray()));
+        }
+        var result = new ImageManager().Restore(new ImageRestoreRequest { Image = image, Target = _dir["out"], ExactPaths = new[] { "docs/a [1].txt" } },
+            pass, NullEngineEvents.Instance, default);
+        Assert.Equal(1, result.ItemsRestored);
+        Assert.Equal("bracketed", File.ReadAllText(_dir["out/docs/a [1].txt"]));
+        Assert.False(File.Exists(_dir["out/docs/b*.txt"]));
+    }
+}
