@@ -13,7 +13,7 @@ internal static class ImageCommands
 
     private const string Usage = """
         usage:
-          psclone image new IMAGE [--layout file|bundle] [--capacity SIZE] [--encryption none|aes128|aes256]
+          psclone image new IMAGE [--layout file|bundle] [--capacity SIZE] [--encryption none|aes128|aes256]   (default: none)
           psclone clone SOURCE IMAGE [clone options]          a clone into an image makes a snapshot
           psclone image info IMAGE [--json]
           psclone image snapshots IMAGE [--json]              one object per snapshot, oldest first, with "id"
