@@ -71,6 +71,12 @@ internal sealed class CliHost : IEngineEvents
             case CloneDifference d:
                 Emit("difference", d, () => $"{d.Difference,-15} {d.RelativePath}  ({d.Detail})");
                 break;
+            case BackupSnapshot snapshot:
+                Emit("snapshot", snapshot, () => snapshot.ToString());
+                break;
+            case ImageVerifyFinding finding:
+                Emit("finding", finding, () => $"{finding.Problem}: {finding.Message}");
+                break;
             default:
                 Emit(JsonNamingPolicy.CamelCase.ConvertName(item.GetType().Name), item, () => item.ToString() ?? "");
                 break;

@@ -63,7 +63,8 @@ internal static class CloneCommands
     {
         if (Program.WantsHelp(args, CloneUsage)) return Program.ExitDone;
         var a = CloneSpec.Parse(args);
-        var request = BuildRequest(a);
+        using var passphrase = ImageCommands.ForImage(a.Positionals[1]);
+        var request = BuildRequest(a) with { Passphrase = passphrase };
         var host = new CliHost(a.Flag("--json"), listItems: a.Flag("--verbose") || request.DryRun, a.Flag("--quiet")) { ShowVerbose = a.Flag("--verbose") };
         CloneRunResult result;
         try

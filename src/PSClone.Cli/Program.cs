@@ -22,6 +22,9 @@ internal static class Program
           psclone safetynet restore DEST --path GLOB [--to DIR]
           psclone safetynet prune DEST [--min-free SIZE] [--max-age AGE] [--max-size SIZE] [--all]
           psclone task new|list|show|set|remove|run|history|test|schedule|unschedule|export|import|dsc ...
+          psclone image COMMAND ...                 backup images: new, snapshots, ls, restore, forget, compact,
+                                                    resize, compress, verify, passwd, backup-device, restore-device
+                                                    (a clone into an image makes a snapshot: psclone clone SOURCE IMAGE)
           psclone --version
 
         Run "psclone COMMAND --help" for a command's options.
@@ -83,6 +86,7 @@ internal static class Program
             "verify" => CloneCommands.Verify(rest, cancel),
             "safetynet" => SafetyNetCommands.Run(rest, cancel),
             "task" => TaskCommands.Run(rest, cancel),
+            "image" => ImageCommands.Run(rest, cancel),
             _ => throw new UsageException($"Unknown command '{args[0]}'.\n{Help}"),
         };
     }

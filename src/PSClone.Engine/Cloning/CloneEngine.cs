@@ -1,3 +1,4 @@
+using PSClone.Images;
 using PSClone.Platform;
 using PSClone.SafetyNet;
 
@@ -28,16 +29,19 @@ public sealed class CloneEngine
         var started = DateTimeOffset.Now;
         var counters = new RunCounters();
         events = new WarningCounter(events, counters);
-        var paths = ClonePaths.Resolve(request, _fs);
+        bool isImage = ImageDestination.IsImage(request.Destination);
+        var paths = ClonePaths.Resolve(request, _fs, isImage);
         request = request with { Source = paths.Source, Destination = paths.Destination };
         var filter = new PathFilter(request.Include, request.Exclude, request.FilterFile);
         paths.CheckNesting(filter);
         ValidateOptions(request);
 
-        var marker = paths.DestinationExists ? DestinationMarker.TryRead(paths.Destination) : null;
-        using ICloneDestination destination = new FolderDestination(_fs, request, paths.Destination, marker, filter.Signature,
-            XattrClockMargin ?? (_fs.IsNetworkPath(paths.Source) || (paths.DestinationExists && _fs.IsNetworkPath(paths.Destination))
-                ? TimeSpan.FromHours(1) : TimeSpan.FromSeconds(1)));
+        var marker = paths.DestinationExists && !isImage ? DestinationMarker.TryRead(paths.Destination) : null;
+        using ICloneDestination destination = isImage
+            ? new ImageDestination(_fs, request, paths.Destination)
+            : new FolderDestination(_fs, request, paths.Destination, marker, filter.Signature,
+                XattrClockMargin ?? (_fs.IsNetworkPath(paths.Source) || (paths.DestinationExists && _fs.IsNetworkPath(paths.Destination))
+                    ? TimeSpan.FromHours(1) : TimeSpan.FromSeconds(1)));
         bool locked = false;
         if (!request.DryRun && destination.IsKnown)
         {
@@ -76,11 +80,14 @@ public sealed class CloneEngine
             events.Warning($"Skipped '{name}' at the source root: PSClone keeps that name for its own files at a destination.");
         }
 
+        // An image keeps history in its snapshots: what leaves the source simply leaves the new snapshot.
+        bool safetyNet = destination.Traits.HasSafetyNet;
         var settings = new PlanSettings
         {
-            Mode = request.SafetyNet,
-            ProtectRoot = request.ProtectRootItems ?? SafetyNetRules.DefaultProtectRoot(request.SafetyNet),
-            Checksum = request.Checksum,
+            Mode = safetyNet ? request.SafetyNet : SafetyNetMode.Off,
+            ProtectRoot = safetyNet && (request.ProtectRootItems ?? SafetyNetRules.DefaultProtectRoot(request.SafetyNet)),
+            // An image cannot be compared byte for byte in place; it re-reads every file instead (ImageDestination).
+            Checksum = request.Checksum && !isImage,
             XattrsUnchangedBeforeNs = destination.XattrsUnchangedBeforeNs,
             Traits = destination.Traits,
             SourceRoot = paths.Source,
@@ -94,7 +101,7 @@ public sealed class CloneEngine
         CheckDeletions(request, plan);
 
         MetadataLoss loss = MetadataLoss.None;
-        if (!_fs.CanPreserveOwner && _fs.ProcessUid is uint uid && HasForeignOwner(sourceScan.Root, uid)) loss |= MetadataLoss.Owner;
+        if (!destination.Traits.CompareOwner && _fs.ProcessUid is uint uid && HasForeignOwner(sourceScan.Root, uid)) loss |= MetadataLoss.Owner;
 
         if (request.DryRun)
         {
@@ -139,6 +146,7 @@ public sealed class CloneEngine
         catch (DestinationFailedException ex)
         {
             summary = FinishAfterStop(destination, sourceScan.Root);
+            if (ex.NothingDone) throw; // e.g. a full image: nothing was committed, so it is a refusal
             status = CloneStatus.Failed;
             counters.ErrorMessages.Enqueue(ex.Message);
             events.Error(new EngineError(ex.ErrorId, ex.Kind, ex.Message, ex.Target, ex));

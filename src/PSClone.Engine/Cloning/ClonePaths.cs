@@ -30,7 +30,8 @@ internal sealed class ClonePaths
         return trimmed.Length == 0 || trimmed.EndsWith(':') ? full : trimmed;
     }
 
-    public static ClonePaths Resolve(CloneRequest request, IFileSystem fs)
+    /// <param name="destinationIsImage">The destination is an existing backup image (a SingleFile image is a file).</param>
+    public static ClonePaths Resolve(CloneRequest request, IFileSystem fs, bool destinationIsImage = false)
     {
         if (string.IsNullOrWhiteSpace(request.Source))
             throw new PSCloneException("SourceRequired", FailureKind.InvalidArgument, "No source folder was given. Name the folder to clone.");
@@ -48,7 +49,7 @@ internal sealed class ClonePaths
 
         string destination = RealPath(Normalize(request.Destination), fs);
         var destinationEntry = fs.TryGetEntry(destination, false);
-        if (destinationEntry is not null && destinationEntry.Kind != ItemType.Directory)
+        if (destinationEntry is not null && destinationEntry.Kind != ItemType.Directory && !(destinationIsImage && destinationEntry.Kind == ItemType.File))
             throw new PSCloneException("DestinationIsFile", FailureKind.InvalidArgument,
                 $"The destination '{request.Destination}' is a {Describe(destinationEntry.Kind)}, not a folder. Give the path of a folder (it is created if missing).",
                 request.Destination);

@@ -50,4 +50,7 @@ public sealed record CloneRequest
 
     /// <summary>The task running this clone, recorded in the destination marker.</summary>
     public string? TaskName { get; init; }
+
+    /// <summary>Opens the destination when it is an encrypted backup image. The host owns (and disposes) it.</summary>
+    public Passphrase? Passphrase { get; init; }
 }

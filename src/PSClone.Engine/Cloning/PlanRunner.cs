@@ -6,9 +6,10 @@ using PSClone.SafetyNet;
 
 namespace PSClone.Cloning;
 
-/// <summary>The destination cannot go on (full beyond what pruning frees, or gone): the run stops.</summary>
-internal sealed class DestinationFailedException(string errorId, FailureKind kind, string message, string? target, Exception? inner = null)
-    : PSCloneException(errorId, kind, message, target, inner, nothingDone: false);
+/// <summary>The destination cannot go on (full beyond what pruning frees, or gone): the run stops.
+/// <paramref name="nothingDone"/>: the destination is unchanged (an image that refused to grow commits nothing).</summary>
+internal sealed class DestinationFailedException(string errorId, FailureKind kind, string message, string? target, Exception? inner = null, bool nothingDone = false)
+    : PSCloneException(errorId, kind, message, target, inner, nothingDone);
 
 /// <summary>Counts of a run, updated from worker threads.</summary>
 internal sealed class RunCounters
@@ -180,6 +181,10 @@ internal sealed class PlanRunner
             {
                 throw;
             }
+            catch (DestinationFailedException)
+            {
+                throw; // the whole run stops, not just this item
+            }
             catch (PlatformIOException ex) when (ex.Failure == IOFailure.DiskFull)
             {
                 if (_destination.TryMakeRoom(step, Interlocked.Read(ref _counters.BytesCopied), _events, cancel)) continue;
@@ -234,7 +239,8 @@ internal sealed class PlanRunner
 
     private void CheckDestinationAlive(Exception cause)
     {
-        if (_fs.TryGetEntry(_request.Destination, false) is { Kind: ItemType.Directory }) return;
+        // A folder, or a SingleFile backup image.
+        if (_fs.TryGetEntry(_request.Destination, false) is { Kind: ItemType.Directory or ItemType.File }) return;
         throw new DestinationFailedException("DestinationFailed", FailureKind.WriteError,
             $"The destination '{_request.Destination}' is no longer available ({cause.Message}). Reconnect it and run again; what was copied stays consistent.",
             _request.Destination, cause);

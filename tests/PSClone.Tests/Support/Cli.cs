@@ -49,6 +49,21 @@ public static class Cli
 
     public static CliResult Run(params string[] args) => Run(new CliOptions(), args);
 
+    /// <summary>Runs with extra environment variables (a passphrase, say).</summary>
+    public static CliResult Run(IReadOnlyDictionary<string, string?>? environment, params string[] args) =>
+        Run(new CliOptions { Environment = environment ?? new Dictionary<string, string?>(), Timeout = TimeSpan.FromMinutes(3) }, args);
+
+    /// <summary>Starts psclone and kills it (SIGKILL: no handler, no clean-up) after <paramref name="delay"/>;
+    /// true when it was killed before it finished.</summary>
+    public static bool RunAndKill(IReadOnlyDictionary<string, string?>? environment, TimeSpan delay, params string[] args)
+    {
+        using var process = Start(new CliOptions { Environment = environment ?? new Dictionary<string, string?>() }, args);
+        Thread.Sleep(delay);
+        if (process.HasExited) return false;
+        process.Signal(Native.SigKill);
+        return true;
+    }
+
     public static CliResult Run(CliOptions options, params string[] args)
     {
         using var process = Start(options, args);
@@ -78,6 +93,9 @@ public static class Cli
             info.FileName = AppHost;
         }
         foreach (var a in args) info.ArgumentList.Add(a);
+        // A passphrase in the test runner's environment must never leak into a test.
+        info.Environment.Remove("PSCLONE_PASSPHRASE");
+        info.Environment.Remove("PSCLONE_NEW_PASSPHRASE");
         foreach (var (key, value) in options.Environment) info.Environment[key] = value;
         return new CliProcess(Process.Start(info)!, options.StandardInput);
     }

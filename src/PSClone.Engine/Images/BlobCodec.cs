@@ -1,0 +1,178 @@
+using System.Buffers.Binary;
+using System.IO.Compression;
+using System.Security.Cryptography;
+
+namespace PSClone.Images;
+
+/// <summary>How new records are compressed: codec 1 (Brotli) with a quality and window, or 0 (stored).
+/// Records under 64 KiB (small files, mostly text) get quality 2: as small as zstd -3 for them, at
+/// little cost, since most bytes are in larger chunks.</summary>
+internal readonly record struct CompressionSettings(byte Codec, int Quality, int Window)
+{
+    public static readonly CompressionSettings Backup = new(1, 1, 20);
+    public static readonly CompressionSettings Archive = new(1, 4, 24);
+
+    public const int SmallRecord = 64 << 10;
+
+    public int QualityFor(int length) => length < SmallRecord ? Math.Max(Quality, 2) : Quality;
+}
+
+/// <summary>The clear header of a blob record (format §7).</summary>
+internal readonly record struct RecordHeader(BlobKind Kind, byte Codec, int StoredLength, int RawLength, ChunkId Id)
+{
+    public int RecordLength => BlobCodec.Overhead + StoredLength;
+}
+
+/// <summary>Blob records: compress, encrypt (or checksum), and the reverse with every check of
+/// format §7. Scratch buffers are per thread, so many workers encode at once.</summary>
+internal static class BlobCodec
+{
+    public const int HeaderSize = 56;
+    public const int TagSize = 16;
+    public const int Overhead = HeaderSize + TagSize;
+
+    [ThreadStatic] private static IncrementalHash? t_sha;
+
+    private static IncrementalHash Sha => t_sha ??= IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+
+    public static int MaxRecordLength(int rawLength) => Overhead + rawLength;
+
+    /// <summary>Parses and checks the clear header (rule 1 of format §7).</summary>
+    public static RecordHeader ReadHeader(ReadOnlySpan<byte> header)
+    {
+        if (header.Length < HeaderSize || header[0] != 0x50 || header[1] != 0x42) throw new ImageFormatException("a record has no record magic");
+        byte kind = header[2], codec = header[3];
+        if (kind is < 1 or > 5) throw new ImageFormatException($"a record has an unknown kind ({kind})");
+        if (codec > 1) throw new ImageFormatException($"a record has an unknown codec ({codec})");
+        uint stored = BinaryPrimitives.ReadUInt32LittleEndian(header[4..]);
+        uint raw = BinaryPrimitives.ReadUInt32LittleEndian(header[8..]);
+        if (raw > ImageFormat.MaxRawLength) throw new ImageFormatException("a record claims an impossible length");
+        if (codec == 0 ? stored != raw : stored >= raw) throw new ImageFormatException("a record's lengths do not match its codec");
+        return new RecordHeader((BlobKind)kind, codec, (int)stored, (int)raw, new ChunkId(header.Slice(12, 32)));
+    }
+
+    /// <summary>Writes the record of <paramref name="plaintext"/> into <paramref name="record"/>
+    /// (at least <see cref="MaxRecordLength"/> bytes) and returns its length.</summary>
+    public static int Encode(ImageKeys keys, BlobKind kind, in ChunkId id, ReadOnlySpan<byte> plaintext, CompressionSettings compression, Span<byte> record)
+    {
+        ReadOnlySpan<byte> encoded = plaintext;
+        byte codec = 0;
+        byte[]? scratch = null;
+        try
+        {
+            if (compression.Codec == 1 && plaintext.Length >= 64)
+            {
+                scratch = BufferPool.Rent(BrotliEncoder.GetMaxCompressedLength(plaintext.Length));
+                if (BrotliEncoder.TryCompress(plaintext, scratch, out int written, compression.QualityFor(plaintext.Length), compression.Window)
+                    && written < plaintext.Length - plaintext.Length / 32)
+                {
+                    encoded = scratch.AsSpan(0, written);
+                    codec = 1;
+                }
+            }
+            return Seal(keys, kind, id, plaintext.Length, encoded, codec, record);
+        }
+        finally
+        {
+            if (scratch is not null) BufferPool.Return(scratch);
+        }
+    }
+
+    private static int Seal(ImageKeys keys, BlobKind kind, in ChunkId id, int rawLength, ReadOnlySpan<byte> encoded, byte codec, Span<byte> record)
+    {
+        int s = encoded.Length;
+        record[0] = 0x50;
+        record[1] = 0x42;
+        record[2] = (byte)kind;
+        record[3] = codec;
+        BinaryPrimitives.WriteUInt32LittleEndian(record[4..], (uint)s);
+        BinaryPrimitives.WriteUInt32LittleEndian(record[8..], (uint)rawLength);
+        id.WriteTo(record[12..]);
+        var nonce = record.Slice(44, 12);
+        var payload = record.Slice(HeaderSize, s);
+        var tag = record.Slice(HeaderSize + s, TagSize);
+        if (keys.Encrypted)
+        {
+            RandomNumberGenerator.Fill(nonce);
+            Span<byte> aad = stackalloc byte[44 + 16];
+            record[..44].CopyTo(aad);
+            keys.ImageId.CopyTo(aad[44..]);
+            keys.Encrypt(nonce, encoded, payload, tag, aad);
+        }
+        else
+        {
+            nonce.Clear();
+            encoded.CopyTo(payload);
+            PlainTag(keys, record[..(HeaderSize + s)], tag);
+        }
+        return Overhead + s;
+    }
+
+    private static void PlainTag(ImageKeys keys, ReadOnlySpan<byte> headerAndPayload, Span<byte> tag)
+    {
+        var sha = Sha;
+        sha.AppendData(keys.ImageId);
+        sha.AppendData(headerAndPayload);
+        Span<byte> hash = stackalloc byte[32];
+        sha.GetHashAndReset(hash);
+        hash[..TagSize].CopyTo(tag);
+    }
+
+    /// <summary>Checks and decodes a whole record into a new array of its raw length.</summary>
+    public static byte[] Decode(ImageKeys keys, ReadOnlySpan<byte> record, BlobKind kind, in ChunkId id, bool checkId)
+    {
+        var header = ReadHeader(record);
+        if (record.Length != header.RecordLength) throw new ImageFormatException("a record's length is wrong");
+        var plaintext = new byte[header.RawLength];
+        DecodeInto(keys, record, header, kind, id, checkId, plaintext);
+        return plaintext;
+    }
+
+    /// <summary>Checks and decodes a record into <paramref name="output"/> (its raw length). Every
+    /// failure is an <see cref="ImageFormatException"/> saying what is wrong.</summary>
+    public static void DecodeInto(ImageKeys keys, ReadOnlySpan<byte> record, RecordHeader header, BlobKind kind, in ChunkId id, bool checkId, Span<byte> output)
+    {
+        if (header.Kind != kind) throw new ImageFormatException($"a record has kind {header.Kind} where {kind} was expected");
+        if (header.Id != id) throw new ImageFormatException("a record has another id than the one looked for");
+        if (record.Length != header.RecordLength) throw new ImageFormatException("a record's length is wrong");
+        var payload = record.Slice(HeaderSize, header.StoredLength);
+        var tag = record.Slice(HeaderSize + header.StoredLength, TagSize);
+        byte[]? scratch = header.Codec == 0 ? null : BufferPool.Rent(header.StoredLength);
+        try
+        {
+            DecodeInto(keys, record, header, output, payload, tag, scratch);
+        }
+        finally
+        {
+            if (scratch is not null) BufferPool.Return(scratch);
+        }
+        if (checkId && keys.ComputeId(output[..header.RawLength]) != id)
+            throw new ImageFormatException("a record's content does not match its id");
+    }
+
+    private static void DecodeInto(ImageKeys keys, ReadOnlySpan<byte> record, RecordHeader header, Span<byte> output,
+        ReadOnlySpan<byte> payload, ReadOnlySpan<byte> tag, byte[]? scratch)
+    {
+        Span<byte> encoded = scratch is null ? output[..header.RawLength] : scratch.AsSpan(0, header.StoredLength);
+        if (keys.Encrypted)
+        {
+            Span<byte> aad = stackalloc byte[44 + 16];
+            record[..44].CopyTo(aad);
+            keys.ImageId.CopyTo(aad[44..]);
+            if (!keys.TryDecrypt(record.Slice(44, 12), payload, tag, encoded, aad))
+                throw new ImageFormatException("a record fails its authentication tag");
+        }
+        else
+        {
+            Span<byte> expected = stackalloc byte[TagSize];
+            PlainTag(keys, record[..(HeaderSize + header.StoredLength)], expected);
+            if (!expected.SequenceEqual(tag)) throw new ImageFormatException("a record fails its checksum");
+            payload.CopyTo(encoded);
+        }
+        if (header.Codec == 1)
+        {
+            if (!BrotliDecoder.TryDecompress(encoded, output[..header.RawLength], out int written) || written != header.RawLength)
+                throw new ImageFormatException("a record does not decompress to its length");
+        }
+    }
+}

@@ -1,0 +1,418 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using PSClone.Cloning;
+using PSClone.Platform;
+
+namespace PSClone.Images;
+
+/// <summary>A backup image as clone destination: the existing state is the latest snapshot; new and
+/// changed files are chunked into the image; unchanged files keep the chunk lists of that snapshot
+/// without being read; <see cref="Finish"/> writes the trees and commits a new snapshot.</summary>
+internal sealed class ImageDestination : ICloneDestination
+{
+    private static readonly DestinationTraits ImageTraits = new()
+    {
+        CompareOwner = true,
+        CompareXattrs = true,
+        ComparePermissions = true,
+        CompareAttributes = true,
+        CompareLinkTimes = true,
+        TimeResolutionNs = 1,
+        HasSafetyNet = false,
+        RecordsUnchanged = true,
+    };
+
+    private readonly IFileSystem _fs;
+    private readonly CloneRequest _request;
+    private readonly string _path;
+    private readonly Dictionary<FsEntry, TreeNode> _existingNodes = new(ReferenceEqualityComparer.Instance);
+    private readonly ConcurrentDictionary<FsEntry, TreeNode> _stored = new(ReferenceEqualityComparer.Instance);
+    private readonly ConcurrentDictionary<string, TreeNode> _storedByPath = new(StringComparer.Ordinal);
+    private readonly List<string> _warnings = new();
+    private Dictionary<FsEntry, PlanStep> _steps = new(ReferenceEqualityComparer.Instance);
+    private BackupImage? _image;
+    private ImageSession? _session;
+    private Chunker? _chunker;
+    private SnapshotRecord? _parent;
+    private FsEntry? _existingRoot;
+    private long _existingCount;
+
+    /// <summary>Files are chunked, compressed and encrypted on as many threads as there are cores
+    /// (more would only hold more buffers).</summary>
+    private readonly SemaphoreSlim _cpu = new(Environment.ProcessorCount);
+
+    public ImageDestination(IFileSystem fs, CloneRequest request, string path)
+    {
+        _fs = fs;
+        _request = request;
+        _path = path;
+    }
+
+    /// <summary>True when the path is an existing backup image. A path that does not exist but is
+    /// named like an image is refused: cloning there would make a folder by mistake.</summary>
+    public static bool IsImage(string destination)
+    {
+        if (string.IsNullOrWhiteSpace(destination)) return false;
+        string full = Path.GetFullPath(destination).TrimEnd('/');
+        if (BackupImage.IsImage(full)) return true;
+        if (!File.Exists(full) && !Directory.Exists(full)
+            && (full.EndsWith(ImageFormat.SingleFileExtension, StringComparison.OrdinalIgnoreCase) || full.EndsWith(ImageFormat.BundleExtension, StringComparison.OrdinalIgnoreCase)))
+            throw new PSCloneException("ImageNotFound", FailureKind.ObjectNotFound,
+                $"There is no backup image at '{destination}'. Create it first with 'psclone image new {destination}' (New-BackupImage), then clone into it.", destination);
+        return false;
+    }
+
+    public string Display => _path;
+    public DestinationTraits Traits => ImageTraits;
+    public bool IsKnown => true;
+    public MetadataLoss Loss => MetadataLoss.None;
+    public long ExistingCount => _existingCount;
+
+    /// <summary>Snapshots record when they were committed, not when their run started, so extended
+    /// attributes of every source item are compared.</summary>
+    public (long Source, long Destination) XattrsUnchangedBeforeNs => (long.MinValue, long.MinValue);
+
+    /// <summary>Takes the image's writer lock (the passphrase is checked while the source is scanned).</summary>
+    public void Open(DateTimeOffset started) => _image ??= BackupImage.OpenHeads(_path, writable: true);
+
+    public FsEntry? ReadExisting(ScanOptions options, Action<string, string, Exception> onError, CancellationToken cancel)
+    {
+        _image ??= BackupImage.OpenHeads(_path, writable: false);
+        _image.Unlock(_request.Passphrase);
+        _chunker = new Chunker(_image.Manifest.Config.Chunker, _image.Keys.GearTable());
+        _parent = _image.Manifest.Snapshots.LastOrDefault(s => s.Kind == SnapshotKind.Files);
+        if (_parent is null) return null;
+        var root = _parent.Root.ToFsEntry();
+        root.Selected = !options.Filter.HasIncludes;
+        _existingNodes[root] = _parent.Root;
+        LoadFolder(root, _parent.Root, "", options, cancel);
+        _existingRoot = root;
+        return root;
+    }
+
+    private void LoadFolder(FsEntry folder, TreeNode node, string prefix, ScanOptions options, CancellationToken cancel)
+    {
+        cancel.ThrowIfCancellationRequested();
+        List<TreeNode> children;
+        try
+        {
+            children = _image!.ReadTree(node.Subtree);
+        }
+        catch (ImageFormatException ex)
+        {
+            // The new snapshot is built from the source, so a damaged old listing only costs re-reading.
+            _warnings.Add($"The folder '{(prefix.Length == 0 ? "/" : prefix.TrimEnd('/'))}' of snapshot {_parent!.IdText} cannot be read ({ex.Message}); its files are backed up again.");
+            folder.Children = new List<FsEntry>();
+            return;
+        }
+        var list = new List<FsEntry>(children.Count);
+        foreach (var child in children)
+        {
+            string rel = prefix + child.Name;
+            bool isDir = child.Type == ItemType.Directory;
+            if (options.Filter.IsExcluded(rel, isDir)) continue;
+            var entry = child.ToFsEntry();
+            if (_request.Checksum && child.Type == ItemType.File) entry.MTimeNs = long.MinValue; // re-read every file
+            entry.Selected = folder.Selected || options.Filter.IsIncluded(rel, isDir);
+            _existingNodes[entry] = child;
+            list.Add(entry);
+        }
+        folder.Children = list;
+        _existingCount += list.Count;
+        foreach (var entry in list)
+        {
+            if (entry.Kind == ItemType.Directory) LoadFolder(entry, _existingNodes[entry], prefix + entry.Name + "/", options, cancel);
+        }
+    }
+
+    public void CheckIdentity(ClonePlan plan)
+    {
+        if (_parent is not null && !ClonePaths.SamePath(_parent.Source, _request.Source))
+            throw new PSCloneException("ImageBelongsToOtherSource", FailureKind.InvalidOperation,
+                $"The backup image '{_path}' holds backups of '{_parent.Source}', not of '{_request.Source}'. " +
+                "Check that the right image is connected; use -Force (--force) to back up into it anyway.", _path);
+    }
+
+    public void Prepare(ClonePlan plan, IEngineEvents events, CancellationToken cancel)
+    {
+        _steps = new Dictionary<FsEntry, PlanStep>(ReferenceEqualityComparer.Instance);
+        foreach (var step in plan.Steps)
+        {
+            if (step.Source is not null) _steps.TryAdd(step.Source, step);
+        }
+        _session = Guard(() => new ImageSession(_image!));
+    }
+
+    /// <summary>Image errors (full, disk full, write failed) stop the whole run; nothing is committed.</summary>
+    private T Guard<T>(Func<T> action)
+    {
+        try
+        {
+            return action();
+        }
+        catch (PSCloneException ex) when (ex is not DestinationFailedException)
+        {
+            throw new DestinationFailedException(ex.ErrorId, ex.Kind, ex.Message, _path, ex, nothingDone: true);
+        }
+    }
+
+    public void Apply(PlanStep step, CancellationToken cancel)
+    {
+        // Folders, links, metadata and removals are recorded by the trees Finish writes.
+        if (step.Kind is not (StepKind.CopyFile or StepKind.UpdateFile)) return;
+        _cpu.Wait(cancel);
+        try
+        {
+            StoreFile(step, cancel);
+        }
+        finally
+        {
+            _cpu.Release();
+        }
+    }
+
+    private void StoreFile(PlanStep step, CancellationToken cancel)
+    {
+        var wanted = step.Source!;
+        string full = _request.Source + "/" + step.RelativePath;
+        using var stream = _fs.OpenRead(full);
+        var before = _fs.TryGetEntry(full, withXattrs: false);
+        if (before is not { Kind: ItemType.File }) throw new SourceChangedException(full);
+        var handle = (stream as FileStream)?.SafeFileHandle;
+        var runs = before.IsSparse && handle is not null ? FileRegions.DataRuns(handle, before.Size) : new List<(long, long)> { (0, before.Size) };
+        var extents = new List<Extent>();
+        long pos = 0;
+        foreach (var (start, length) in runs)
+        {
+            if (start > pos) extents.Add(new Extent(start - pos, true, default));
+            ChunkRun(stream, handle, start, length, extents, full, cancel);
+            pos = start + length;
+        }
+        if (pos < before.Size) extents.Add(new Extent(before.Size - pos, true, default));
+        var after = _fs.TryGetEntry(full, withXattrs: false);
+        if (after is null || after.Size != before.Size || after.MTimeNs != before.MTimeNs) throw new SourceChangedException(full);
+
+        var content = Guard(() => MakeContent(extents));
+        before.Xattrs = WithXattrs(wanted, step.RelativePath).Xattrs;
+        var node = TreeNode.From(before, wanted.Name, content, default, linkKey: wanted.LinkCount > 1);
+        _stored[wanted] = node;
+        _storedByPath[step.RelativePath] = node;
+    }
+
+    private void ChunkRun(Stream stream, Microsoft.Win32.SafeHandles.SafeFileHandle? handle, long start, long length, List<Extent> extents, string path, CancellationToken cancel)
+    {
+        int max = _chunker!.Max;
+        var buffer = BufferPool.Rent(2 * max);
+        try
+        {
+            ChunkRun(stream, handle, start, length, extents, path, buffer, max, cancel);
+        }
+        finally
+        {
+            BufferPool.Return(buffer);
+        }
+    }
+
+    private void ChunkRun(Stream stream, Microsoft.Win32.SafeHandles.SafeFileHandle? handle, long start, long length, List<Extent> extents, string path,
+        byte[] buffer, int max, CancellationToken cancel)
+    {
+        long next = start, end = start + length;
+        int filled = 0, consumed = 0;
+        if (handle is null) stream.Position = start;
+        while (true)
+        {
+            while (filled - consumed < max && next < end)
+            {
+                if (buffer.Length - filled < max && consumed > 0)
+                {
+                    buffer.AsSpan(consumed, filled - consumed).CopyTo(buffer);
+                    filled -= consumed;
+                    consumed = 0;
+                }
+                int want = (int)Math.Min(buffer.Length - filled, end - next);
+                int n = handle is not null ? RandomAccess.Read(handle, buffer.AsSpan(filled, want), next) : stream.Read(buffer, filled, want);
+                if (n <= 0) throw new SourceChangedException(path); // it shrank while being read
+                filled += n;
+                next += n;
+            }
+            int available = filled - consumed;
+            if (available == 0) return;
+            cancel.ThrowIfCancellationRequested();
+            int cut = _chunker!.FindCut(buffer.AsSpan(consumed, Math.Min(available, max)));
+            var chunk = buffer.AsSpan(consumed, cut);
+            var id = StoreChunk(chunk);
+            extents.Add(new Extent(cut, false, id));
+            consumed += cut;
+        }
+    }
+
+    private ChunkId StoreChunk(ReadOnlySpan<byte> chunk)
+    {
+        try
+        {
+            return _session!.StoreData(chunk);
+        }
+        catch (PSCloneException ex) when (ex is not DestinationFailedException)
+        {
+            throw new DestinationFailedException(ex.ErrorId, ex.Kind, ex.Message, _path, ex, nothingDone: true);
+        }
+    }
+
+    private FileContent MakeContent(List<Extent> extents) => ContentLists.Make(_session!, extents);
+
+    public bool TryMakeRoom(PlanStep step, long bytesCopiedSoFar, IEngineEvents events, CancellationToken cancel) => false;
+
+    public long AvailableBytes
+    {
+        get
+        {
+            if (_image is null) return 0;
+            var m = _image.Manifest;
+            long inImage = m.Config.Capacity - m.Size - (_session?.SessionBytes ?? 0);
+            long onDisk = _fs.GetAvailableBytes(Path.GetDirectoryName(_path) ?? _path);
+            return Math.Max(0, Math.Min(inImage, onDisk));
+        }
+    }
+
+    public Stream OpenRead(string relativePath)
+    {
+        if (!_storedByPath.TryGetValue(relativePath, out var node))
+            throw new FileNotFoundException($"'{relativePath}' was not stored in this run.");
+        _session?.FlushBuffers();
+        return new ImageFileStream(_image!, _image!.ResolveExtents(node.Content!), node.Size);
+    }
+
+    public DestinationSummary Finish(FsEntry sourceRoot, bool completed, CancellationToken cancel)
+    {
+        var session = _session;
+        if (session is null) return new DestinationSummary { Warnings = _warnings };
+        _session = null;
+        using (session)
+        {
+            if (session.Failed) return new DestinationSummary { Warnings = _warnings };
+            if (!completed)
+            {
+                // Interrupted: keep the chunks stored so far (no snapshot), so the next run need not store them again.
+                if (session.AddedChunks > 0)
+                {
+                    try { Guard(() => session.Commit(_ => { })); }
+                    catch (DestinationFailedException ex) { _warnings.Add("The chunks stored before the interruption were not kept: " + ex.Message); }
+                }
+                return new DestinationSummary { Warnings = _warnings };
+            }
+            var stats = new SnapshotStats();
+            var root = BuildFolder(sourceRoot, _existingRoot, "", "", stats, session, cancel);
+            var snapshot = new SnapshotRecord
+            {
+                Id = NewSnapshotId(_image!.Manifest),
+                TimeNs = (DateTimeOffset.UtcNow - DateTimeOffset.UnixEpoch).Ticks * 100,
+                OffsetMinutes = (short)TimeZoneInfo.Local.GetUtcOffset(DateTime.UtcNow).TotalMinutes,
+                Kind = SnapshotKind.Files,
+                Source = _request.Source,
+                Host = Environment.MachineName,
+                User = Environment.UserName,
+                Parent = _parent?.Id ?? 0,
+                Root = root,
+                Files = stats.Files,
+                Folders = stats.Folders,
+                Links = stats.Links,
+                Bytes = stats.Bytes,
+                AddedBytes = session.AddedBytes,
+                AddedChunks = session.AddedChunks,
+            };
+            Guard(() => session.Commit(m => m.Snapshots.Add(snapshot)));
+            return new DestinationSummary { SnapshotId = snapshot.IdText, Warnings = _warnings };
+        }
+    }
+
+    internal static ulong NewSnapshotId(Manifest manifest)
+    {
+        while (true)
+        {
+            ulong id = BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(8));
+            if (id != 0 && manifest.Snapshots.All(s => s.Id != id)) return id;
+        }
+    }
+
+    private sealed class SnapshotStats
+    {
+        public long Files, Folders, Links, Bytes;
+        public readonly Dictionary<(ulong, ulong), FileContent> Groups = new();
+    }
+
+    private TreeNode BuildFolder(FsEntry source, FsEntry? existing, string name, string rel, SnapshotStats stats, ImageSession session, CancellationToken cancel)
+    {
+        cancel.ThrowIfCancellationRequested();
+        WithXattrs(source, rel);
+        if (source.Unreadable || source.Children is null)
+        {
+            // An unreadable source folder keeps what the last snapshot had there.
+            var old = existing is not null && _existingNodes.TryGetValue(existing, out var n) && n.Type == ItemType.Directory ? n.Subtree : default;
+            if (old.IsZero) old = StoreTree(new List<TreeNode>(), session);
+            return TreeNode.From(source, name, null, old, false);
+        }
+        Dictionary<string, FsEntry>? existingByName = existing?.Children?.ToDictionary(c => c.Name, StringComparer.Ordinal);
+        var nodes = new List<TreeNode>(source.Children.Count);
+        foreach (var child in source.Children)
+        {
+            FsEntry? before = existingByName?.GetValueOrDefault(child.Name);
+            string childRel = rel.Length == 0 ? child.Name : rel + "/" + child.Name;
+            switch (child.Kind)
+            {
+                case ItemType.Directory:
+                    stats.Folders++;
+                    nodes.Add(BuildFolder(child, before?.Kind == ItemType.Directory ? before : null, child.Name, childRel, stats, session, cancel));
+                    break;
+                case ItemType.File:
+                    if (FileNode(WithXattrs(child, childRel), before, stats) is { } file) nodes.Add(file);
+                    break;
+                case ItemType.SymbolicLink:
+                    stats.Links++;
+                    nodes.Add(TreeNode.From(child, child.Name, null, default, false));
+                    break;
+            }
+        }
+        return TreeNode.From(source, name, null, StoreTree(nodes, session), false);
+    }
+
+    /// <summary>Extended attributes are read where needed (the scan does not read them): a snapshot keeps them all.</summary>
+    private FsEntry WithXattrs(FsEntry entry, string rel)
+    {
+        if (entry.Kind is ItemType.File or ItemType.Directory)
+            entry.Xattrs ??= _fs.ReadXattrs(rel.Length == 0 ? _request.Source : _request.Source + "/" + rel);
+        return entry;
+    }
+
+    private ChunkId StoreTree(List<TreeNode> nodes, ImageSession session) =>
+        Guard(() => session.StoreMetadata(BlobKind.Tree, TreeCodec.EncodeTree(nodes, new ByteWriter(4096))));
+
+    /// <summary>The node of a source file in the new snapshot: what this run stored, the last
+    /// snapshot's chunks for an unchanged file, or (when storing failed) the old version as it was.</summary>
+    private TreeNode? FileNode(FsEntry s, FsEntry? before, SnapshotStats stats)
+    {
+        _steps.TryGetValue(s, out var step);
+        bool linkKey = s.LinkCount > 1;
+        TreeNode? old = (step?.Existing ?? before) is { } e && _existingNodes.TryGetValue(e, out var n) && n.Type == ItemType.File ? n : null;
+        TreeNode? node = step?.Kind switch
+        {
+            StepKind.CopyFile or StepKind.UpdateFile => _stored.GetValueOrDefault(s) ?? old,
+            StepKind.MakeHardLink => stats.Groups.TryGetValue((s.Device, s.Inode), out var shared)
+                ? TreeNode.From(s, s.Name, shared, default, linkKey) : old,
+            StepKind.Keep or StepKind.UpdateMetadata when old is not null => TreeNode.From(s, s.Name, old.Content, default, linkKey),
+            StepKind.SkipSpecial or StepKind.Fail => null,
+            _ => old,
+        };
+        if (node is null) return null;
+        if (node.HasLinkKey && node.Content is not null) stats.Groups.TryAdd((node.LinkDevice, node.LinkInode), node.Content);
+        stats.Files++;
+        stats.Bytes += node.Size;
+        return node;
+    }
+
+    public void Dispose()
+    {
+        _session?.Dispose();
+        _image?.Dispose();
+        _cpu.Dispose();
+    }
+}

@@ -1,0 +1,160 @@
+using PSClone.Tests.Support;
+using Xunit;
+
+namespace PSClone.Tests.Images;
+
+public sealed class ImageRoundTripTests : IDisposable
+{
+    private readonly TempDir _dir = new("image");
+    private string Src => _dir["src"];
+
+    public void Dispose() => _dir.Dispose();
+
+    public static TheoryData<ImageLayout, ImageEncryption> Variants()
+    {
+        var data = new TheoryData<ImageLayout, ImageEncryption>();
+        foreach (var layout in new[] { ImageLayout.SingleFile, ImageLayout.Bundle })
+        foreach (var enc in new[] { ImageEncryption.None, ImageEncryption.Aes128, ImageEncryption.Aes256 })
+            data.Add(layout, enc);
+        return data;
+    }
+
+    private string ImagePath(ImageLayout layout) => _dir[layout == ImageLayout.Bundle ? "img.psimgbundle" : "img.psimg"];
+
+    [Theory]
+    [MemberData(nameof(Variants))]
+    public void Restore_EqualsTheSource_InContentAndAllMetadata(ImageLayout layout, ImageEncryption encryption)
+    {
+        var tree = TreeBuilder.Sample(Src);
+        var big = new byte[300_000];
+        new Random(7).NextBytes(big);
+        tree.File("data/big.bin", big).Stamp("data");
+        string image = ImagePath(layout);
+        ImageKit.Create(image, layout, encryption);
+
+        var events = new RecordingEvents();
+        var result = ImageKit.Backup(Src, image, encryption, events);
+        Assert.True(result.Status == CloneStatus.Success, string.Join("; ", result.ErrorMessages.Concat(events.Warnings)));
+        Assert.NotNull(result.SnapshotId);
+
+        var restore = ImageKit.Restore(image, _dir["out"], encryption: encryption);
+        Assert.Equal(CloneStatus.Success, restore.Status);
+        Assert.Equal("", TreeState.Diff(TreeState.Read(Src), TreeState.Read(_dir["out"])));
+        var restored = TreeState.Read(_dir["out"]);
+        Assert.True(restored.Items["sparse.bin"].Sparse, "the sparse file is restored sparse");
+        Assert.Equal(restored.Items["a.txt"].LinkGroup, restored.Items["docs/a-hardlink"].LinkGroup);
+        Assert.NotEqual(0, restored.Items["a.txt"].LinkGroup);
+    }
+}
+
+public sealed class ImageSnapshotTests : IDisposable
+{
+    private readonly TempDir _dir = new("snap");
+    private string Src => _dir["src"];
+
+    public void Dispose() => _dir.Dispose();
+
+    [Theory]
+    [InlineData(ImageLayout.SingleFile)]
+    [InlineData(ImageLayout.Bundle)]
+    public void SeveralSnapshots_EachRestoresToItsOwnState(ImageLayout layout)
+    {
+        string image = _dir[layout == ImageLayout.Bundle ? "i.psimgbundle" : "i.psimg"];
+        ImageKit.Create(image, layout, ImageEncryption.Aes256);
+        var tree = TreeBuilder.Sample(Src);
+        var states = new List<TreeState>();
+        var ids = new List<string>();
+
+        ids.Add(ImageKit.Backup(Src, image, ImageEncryption.Aes256).SnapshotId!);
+        states.Add(TreeState.Read(Src));
+
+        tree.File("docs/report.docx", "report v2, longer").Delete("docs/deep").File("new/one.txt", "new file").Delete("link-to-a").File("link-to-a", "was a link");
+        File.SetUnixFileMode(tree.Full("bin/tool"), (UnixFileMode)0x1C0);
+        tree.Stamp("docs");
+        ids.Add(ImageKit.Backup(Src, image, ImageEncryption.Aes256).SnapshotId!);
+        states.Add(TreeState.Read(Src));
+
+        var big = new byte[200_000];
+        new Random(3).NextBytes(big);
+        tree.File("new/big.bin", big).Delete("Données").Xattr("a.txt", "user.color", "red");
+        ids.Add(ImageKit.Backup(Src, image, ImageEncryption.Aes256).SnapshotId!);
+        states.Add(TreeState.Read(Src));
+
+        var listed = ImageKit.Snapshots(image, ImageEncryption.Aes256);
+        Assert.Equal(ids, listed.Select(s => s.Id).ToList());
+        Assert.Equal(listed.Select(s => s.Time).OrderBy(t => t).ToList(), listed.Select(s => s.Time).ToList());
+        Assert.Equal(ids[0], listed[1].ParentId);
+        for (int i = 0; i < ids.Count; i++)
+        {
+            string target = _dir["out" + i];
+            var result = ImageKit.Restore(image, target, ids[i], ImageEncryption.Aes256);
+            Assert.Equal(CloneStatus.Success, result.Status);
+            Assert.Equal("", TreeState.Diff(states[i], TreeState.Read(target)));
+        }
+        Assert.True(ImageKit.Verify(image, readData: true, ImageEncryption.Aes256).Intact);
+    }
+
+    [Theory]
+    [InlineData(ImageLayout.SingleFile)]
+    [InlineData(ImageLayout.Bundle)]
+    public void NoOpBackup_ReadsNothingAndAddsAlmostNothing(ImageLayout layout)
+    {
+        string image = _dir[layout == ImageLayout.Bundle ? "i.psimgbundle" : "i.psimg"];
+        ImageKit.Create(image, layout, ImageEncryption.Aes256);
+        var tree = TreeBuilder.Sample(Src);
+        for (int i = 0; i < 200; i++) tree.File($"many/f{i:000}.txt", $"file number {i} " + new string('x', i * 10));
+        ImageKit.Backup(Src, image, ImageEncryption.Aes256);
+        long before = ImageKit.Bytes(image);
+
+        var events = new RecordingEvents();
+        var result = ImageKit.Backup(Src, image, ImageEncryption.Aes256, events);
+
+        Assert.Equal(CloneStatus.Success, result.Status);
+        Assert.Empty(events.CloneItems);
+        Assert.Equal(0, result.BytesCopied);
+        long added = ImageKit.Bytes(image) - before;
+        // One new manifest (and its mirror) replaces the old one; nothing else is written.
+        Assert.True(added < 4096, $"a no-op backup added {added} bytes");
+        var snapshots = ImageKit.Snapshots(image, ImageEncryption.Aes256);
+        Assert.Equal(2, snapshots.Count);
+        Assert.Equal(0, snapshots[1].AddedChunks);
+        Assert.Equal("", TreeState.Diff(TreeState.Read(Src), Restored(image, snapshots[1].Id)));
+    }
+
+    private TreeState Restored(string image, string id)
+    {
+        string target = _dir["restored-" + id];
+        ImageKit.Restore(image, target, id, ImageEncryption.Aes256);
+        return TreeState.Read(target);
+    }
+
+    [Theory]
+    [InlineData(ImageLayout.SingleFile, ImageEncryption.Aes128)]
+    [InlineData(ImageLayout.Bundle, ImageEncryption.Aes256)]
+    public void EncryptedImage_HoldsNoPlaintextOfTheSource(ImageLayout layout, ImageEncryption encryption)
+    {
+        string image = _dir[layout == ImageLayout.Bundle ? "i.psimgbundle" : "i.psimg"];
+        ImageKit.Create(image, layout, encryption);
+        string marker = "PLAINTEXT-MARKER-7f3a";
+        var tree = new TreeBuilder(Src);
+        for (int i = 0; i < 20; i++) tree.File($"dir-{marker}-{i}/file-{marker}-{i}.txt", string.Concat(Enumerable.Repeat(marker + " secret payload ", 200 + i)));
+        tree.Symlink($"link-{marker}", $"target-{marker}");
+        tree.Xattr($"dir-{marker}-1/file-{marker}-1.txt", "user." + marker, marker);
+        ImageKit.Backup(Src, image, encryption);
+
+        foreach (var file in ImageKit.Files(image))
+        {
+            var bytes = File.ReadAllBytes(file);
+            foreach (var needle in new[] { marker, "secret payload", "PLAINTEXT" })
+            {
+                Assert.True(bytes.AsSpan().IndexOf(System.Text.Encoding.UTF8.GetBytes(needle)) < 0, $"'{needle}' found in {file}");
+                Assert.True(bytes.AsSpan().IndexOf(System.Text.Encoding.Unicode.GetBytes(needle)) < 0, $"'{needle}' (UTF-16) found in {file}");
+            }
+        }
+        // The same tree in an unencrypted image does show the names: the search above can find them.
+        string plain = _dir["plain.psimg"];
+        ImageKit.Create(plain);
+        ImageKit.Backup(Src, plain);
+        Assert.True(File.ReadAllBytes(plain).AsSpan().IndexOf(System.Text.Encoding.UTF8.GetBytes(marker)) >= 0);
+    }
+}
