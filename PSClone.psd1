@@ -20,6 +20,17 @@
         'Restore-SafetyNetItem'
         'Remove-SafetyNetItem'
         'Clear-SafetyNet'
+        'New-CloneTask'
+        'Get-CloneTask'
+        'Set-CloneTask'
+        'Remove-CloneTask'
+        'Invoke-CloneTask'
+        'Get-CloneTaskHistory'
+        'Test-CloneTask'
+        'Register-CloneTaskSchedule'
+        'Unregister-CloneTaskSchedule'
+        'Export-CloneTask'
+        'Import-CloneTask'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -327,16 +327,7 @@ internal static partial class TaskCommands
     {
         var store = Store(a);
         int? last = a.Value("--last") is { } l ? CloneCommands.Int(l, "--last") : null;
-        IEnumerable<CloneTaskRun> runs;
-        if (a.Positionals.Count == 1)
-        {
-            runs = store.GetHistory(store.Get(a.Positionals[0]), last);
-        }
-        else
-        {
-            var all = store.Load().Tasks.SelectMany(t => store.GetHistory(t)).OrderBy(r => r.StartTime).ToList();
-            runs = last is int n && n < all.Count ? all.Skip(all.Count - n) : all;
-        }
+        var runs = store.GetHistory(a.Positionals.Count == 1 ? [store.Get(a.Positionals[0])] : store.Load().Tasks, last);
         var host = new CliHost(a.Flag("--json"), false, false);
         foreach (var run in runs)
         {

@@ -22,4 +22,8 @@ internal static class Errors
     public static ErrorRecord NotFileSystem(string parameter, string path) =>
         new(new ArgumentException($"-{parameter} '{path}' is not a file-system path. Give a folder on a disk (a FileSystem provider path)."),
             "PathNotFileSystem", ErrorCategory.InvalidArgument, path);
+
+    public static ErrorRecord PowerShellNotFound(string path) =>
+        new(new FileNotFoundException($"Schedules run pwsh by its full path, but '{path}' (in $PSHOME) does not exist. Run this command in PowerShell installed from a package, or schedule the task with 'psclone task schedule', which runs psclone itself.", path),
+            "PowerShellNotFound", ErrorCategory.ObjectNotFound, path);
 }

@@ -79,7 +79,13 @@ Describe 'Help of <Name>' -ForEach $commands {
         $parameter = $command.Parameters[$parameterName]
         $doc = $documented[$parameterName]
         $doc | Should -Not -BeNullOrEmpty -Because "-$parameterName needs a '### -$parameterName' section with a yaml block"
-        $doc.Type | Should -Be $parameter.ParameterType.FullName
+        # platyPS writes a generic type without assembly names: System.Nullable`1[System.Int32].
+        $type = $parameter.ParameterType
+        $typeName = if ($type.IsGenericType) {
+            '{0}[{1}]' -f $type.GetGenericTypeDefinition().FullName, (($type.GetGenericArguments() | ForEach-Object FullName) -join ',')
+        }
+        else { $type.FullName }
+        $doc.Type | Should -Be $typeName
         (@($doc.Aliases) | Sort-Object) -join ',' | Should -Be ((@($parameter.Aliases) | Sort-Object) -join ',')
         foreach ($setName in $parameter.ParameterSets.Keys) {
             $set = $parameter.ParameterSets[$setName]

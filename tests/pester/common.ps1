@@ -100,3 +100,61 @@ function Join-Sorted {
         $all -join ','
     }
 }
+
+# ---- tasks: every test gets its own task store and, where it registers schedules, stand-in schedulers
+
+function New-TestTaskStore {
+    <# Points PSCLONE_HOME (the task store of both scopes) at a new folder under $TestDrive and
+       returns it. Call Restore-TestEnvironment in AfterAll. #>
+    if (-not $PSCloneTestState.ContainsKey('Environment')) {
+        $PSCloneTestState.Environment = @{ PSCLONE_HOME = $env:PSCLONE_HOME; PATH = $env:PATH; XDG_CONFIG_HOME = $env:XDG_CONFIG_HOME }
+    }
+    $store = Join-Path $TestDrive ('store-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
+    New-Item -ItemType Directory -Path $store | Out-Null
+    $env:PSCLONE_HOME = $store
+    $store
+}
+
+function Use-TestScheduler {
+    <# Linux only: stand-ins for systemctl and crontab first on PATH (each logs its arguments), and
+       XDG_CONFIG_HOME under $TestDrive, so a registration writes its units into $TestDrive and
+       touches nothing real. Returns the folder; calls are logged in <folder>/calls.log. #>
+    if (-not $PSCloneTestState.ContainsKey('Environment')) {
+        $PSCloneTestState.Environment = @{ PSCLONE_HOME = $env:PSCLONE_HOME; PATH = $env:PATH; XDG_CONFIG_HOME = $env:XDG_CONFIG_HOME }
+    }
+    $folder = Join-Path $TestDrive ('sched-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
+    $bin = Join-Path $folder 'bin'
+    New-Item -ItemType Directory -Force -Path $bin, (Join-Path $folder 'config') | Out-Null
+    $log = Join-Path $folder 'calls.log'
+    $crontab = Join-Path $folder 'crontab'
+    Set-Content -LiteralPath (Join-Path $bin 'systemctl') -Value "#!/bin/sh`necho `"systemctl `$*`" >> '$log'`n"
+    Set-Content -LiteralPath (Join-Path $bin 'crontab') -Value ("#!/bin/sh`necho `"crontab `$*`" >> '$log'`n" +
+        "if [ `"`$1`" = -l ]; then cat '$crontab' 2>/dev/null || { echo 'no crontab for test' >&2; exit 1; }; else cat > '$crontab'; fi`n")
+    chmod +x (Join-Path $bin 'systemctl') (Join-Path $bin 'crontab')
+    $env:PATH = $bin + [IO.Path]::PathSeparator + $PSCloneTestState.Environment.PATH
+    $env:XDG_CONFIG_HOME = Join-Path $folder 'config'
+    $folder
+}
+
+function Restore-TestEnvironment {
+    <# Puts PSCLONE_HOME, PATH and XDG_CONFIG_HOME back as they were before the first New-TestTaskStore. #>
+    if ($PSCloneTestState.ContainsKey('Environment')) {
+        $saved = $PSCloneTestState.Environment
+        $env:PSCLONE_HOME = $saved.PSCLONE_HOME
+        $env:PATH = $saved.PATH
+        $env:XDG_CONFIG_HOME = $saved.XDG_CONFIG_HOME
+        $PSCloneTestState.Remove('Environment')
+    }
+}
+
+function New-TestTask {
+    <# A saved task whose source holds a few files, cloning to a destination under $TestDrive;
+       no SafetyNet free-space pruning (the test disk is small). Extra New-CloneTask parameters in -With. #>
+    param(
+        [Parameter(Mandatory)] [string] $Name,
+        [hashtable] $With = @{}
+    )
+    $root = Join-Path $TestDrive ('task-' + $Name + '-' + [guid]::NewGuid().ToString('N').Substring(0, 6))
+    $source = New-TestTree -Root (Join-Path $root 'src') -Files @{ 'a.txt' = 'alpha'; 'docs/b.txt' = 'bravo' }
+    New-CloneTask -Name $Name -Source $source -Destination (Join-Path $root 'dst') -SafetyNetMinFree 0 -Confirm:$false @With
+}

@@ -79,6 +79,10 @@ public sealed record CloneTaskHealth
     public CloneStatus? LastStatus { get; init; }
     public required string Destination { get; init; }
 
+    /// <summary>The store of the task, so a health object piped to Invoke-CloneTask finds it
+    /// (Test-CloneTask | Where-Object -Not Healthy | Invoke-CloneTask binds Name and Scope).</summary>
+    public TaskScope Scope { get; init; }
+
     public override string ToString() => $"{Name}: {(Healthy ? "healthy" : Message)}";
 }
 

@@ -37,6 +37,7 @@ public sealed class TaskHealthCheck
             LastRun = lastRun?.StartTime,
             LastStatus = lastRun?.Status,
             Destination = task.Destination,
+            Scope = task.Scope,
         };
 
         if (lastRun is null)

@@ -264,14 +264,20 @@ public sealed class TaskStore
         return saved;
     }
 
-    /// <summary>Writes a task's file to <paramref name="file"/>, without where it is registered (that is this machine's).</summary>
-    public static void Export(CloneTask task, string file)
+    /// <summary>Writes a task's file to <paramref name="file"/>, without where it is registered (that is
+    /// this machine's). Without <paramref name="overwrite"/>, an existing file is refused (TaskExportFileExists).</summary>
+    public static void Export(CloneTask task, string file, bool overwrite = true)
     {
         if (task.Schedule is { } s) task = task with { Schedule = s with { Scheduler = null } };
         string full = Path.GetFullPath(file);
         try
         {
-            WriteAtomic(full, TaskJson.SerializeToBytes(task));
+            WriteAtomic(full, TaskJson.SerializeToBytes(task), overwrite);
+        }
+        catch (IOException) when (!overwrite && File.Exists(full))
+        {
+            throw new PSCloneException("TaskExportFileExists", FailureKind.ResourceExists,
+                $"The file '{full}' already exists; task '{task.Name}' was not exported. Choose another file, or leave out -NoClobber to replace it.", full);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -322,8 +328,10 @@ public sealed class TaskStore
         }
     }
 
-    /// <summary>Temp file in the same folder, flushed, renamed over the old one: a reader sees the old or the new file, never half of one.</summary>
-    internal static void WriteAtomic(string path, byte[] bytes)
+    /// <summary>Temp file in the same folder, flushed, renamed over the old one: a reader sees the old
+    /// or the new file, never half of one. Without <paramref name="overwrite"/>, an existing file stays
+    /// and the rename fails with an IOException.</summary>
+    internal static void WriteAtomic(string path, byte[] bytes, bool overwrite = true)
     {
         string temp = Path.Combine(Path.GetDirectoryName(path)!, $".{Path.GetFileName(path)}.{Random.Shared.NextInt64():x16}.tmp");
         try
@@ -333,7 +341,7 @@ public sealed class TaskStore
                 stream.Write(bytes);
                 stream.Flush(flushToDisk: true);
             }
-            File.Move(temp, path, overwrite: true);
+            File.Move(temp, path, overwrite);
         }
         catch
         {
@@ -418,6 +426,19 @@ public sealed class TaskStore
         {
             if (TryParseRun(line) is { } run) runs.Add(run);
         }
+        return last is int n && n < runs.Count ? runs.GetRange(runs.Count - n, n) : runs;
+    }
+
+    /// <summary>The runs of several tasks as one timeline, oldest first: those with one of
+    /// <paramref name="statuses"/> (any, when none are given) that started after <paramref name="after"/>,
+    /// and of those only the newest <paramref name="last"/>.</summary>
+    public IReadOnlyList<CloneTaskRun> GetHistory(IEnumerable<CloneTask> tasks, int? last, IReadOnlyCollection<CloneStatus>? statuses = null, DateTimeOffset? after = null)
+    {
+        var runs = tasks.SelectMany(t => GetHistory(t))
+            .Where(r => statuses is not { Count: > 0 } || statuses.Contains(r.Status))
+            .Where(r => after is null || r.StartTime > after)
+            .OrderBy(r => r.StartTime)
+            .ToList();
         return last is int n && n < runs.Count ? runs.GetRange(runs.Count - n, n) : runs;
     }
 

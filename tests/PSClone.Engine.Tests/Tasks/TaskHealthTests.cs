@@ -22,7 +22,7 @@ public sealed class TaskHealthTests : IDisposable
     public void Dispose() => _dir.Dispose();
 
     private void Ran(double hoursAgo, CloneStatus status, string? message = null) =>
-        _store.AppendHistory(_task, TaskStoreTests.Run(_task, Now.AddHours(-hoursAgo), status) with { EndTime = Now.AddHours(-hoursAgo).AddMinutes(5), Message = message });
+        _store.AppendHistory(_task, HistoryRuns.Make(_task, Now.AddHours(-hoursAgo), status) with { EndTime = Now.AddHours(-hoursAgo).AddMinutes(5), Message = message });
 
     private CloneTaskHealth Test(double maxAgeHours = 24) => new TaskHealthCheck(_store).Test(_task, TimeSpan.FromHours(maxAgeHours), Now);
 

@@ -301,7 +301,7 @@ public sealed class TaskStoreTests : IDisposable
             Directory.CreateDirectory(Path.GetDirectoryName(log)!);
             File.WriteAllText(log, "x");
             logs.Add(log);
-            store.AppendHistory(task, Run(task, start, CloneStatus.Success) with { LogPath = log });
+            store.AppendHistory(task, HistoryRuns.Make(task, start, CloneStatus.Success) with { LogPath = log });
         }
 
         var history = store.GetHistory(task);
@@ -317,7 +317,7 @@ public sealed class TaskStoreTests : IDisposable
     {
         var task = _store.Add(Sample("H"));
         Parallel.For(0, 40, new ParallelOptions { MaxDegreeOfParallelism = 8 }, i =>
-            new TaskStore(_store.Location).AppendHistory(task, Run(task, DateTimeOffset.Now, CloneStatus.Success)));
+            new TaskStore(_store.Location).AppendHistory(task, HistoryRuns.Make(task, DateTimeOffset.Now, CloneStatus.Success)));
         Assert.Equal(40, _store.GetHistory(task).Select(r => r.RunId).Distinct().Count());
     }
 
@@ -325,7 +325,7 @@ public sealed class TaskStoreTests : IDisposable
     public void Remove_DeletesTheTaskItsHistoryAndLogs()
     {
         var task = _store.Add(Sample("Gone"));
-        _store.AppendHistory(task, Run(task, DateTimeOffset.Now, CloneStatus.Success));
+        _store.AppendHistory(task, HistoryRuns.Make(task, DateTimeOffset.Now, CloneStatus.Success));
         Directory.CreateDirectory(_store.LogFolder(task));
         _store.Remove("gone");
         Assert.False(File.Exists(_store.PathOf("Gone")));
@@ -390,16 +390,4 @@ public sealed class TaskStoreTests : IDisposable
     [InlineData("a.b", "aXb", false)]
     public void NamePatterns_ArePowerShellWildcards(string pattern, string name, bool matches) =>
         Assert.Equal(matches, TaskRules.NameMatcher(pattern)(name));
-
-    internal static CloneTaskRun Run(CloneTask task, DateTimeOffset start, CloneStatus status) => new()
-    {
-        TaskName = task.Name,
-        TaskId = task.Id,
-        RunId = Guid.NewGuid(),
-        Source = task.Source,
-        Destination = task.Destination,
-        StartTime = start,
-        EndTime = start.AddMinutes(1),
-        Status = status,
-    };
 }

@@ -93,12 +93,20 @@ internal sealed record ParameterMetadata(string Name, Type Type, IReadOnlyList<s
         return new ParameterMetadata(property.Name, property.PropertyType, aliases, wildcards, sets);
     }
 
-    /// <summary>The type as PowerShell 7 writes it in a syntax line: "string", "string[]", "long", "SafetyNetMode".</summary>
+    /// <summary>The type as platyPS writes it in a parameter's yaml: the full name, and a generic type
+    /// as "System.Nullable`1[System.Int32]" (without the assembly-qualified arguments of FullName).</summary>
+    public string HelpTypeName =>
+        Type.IsGenericType
+            ? $"{Type.GetGenericTypeDefinition().FullName}[{string.Join(",", Type.GetGenericArguments().Select(a => a.FullName))}]"
+            : Type.FullName!;
+
+    /// <summary>The type as PowerShell 7 writes it in a syntax line: "string", "string[]", "long",
+    /// "SafetyNetMode"; a nullable type as its underlying type ("int" for int?).</summary>
     public string SyntaxTypeName
     {
         get
         {
-            var t = Type.IsArray ? Type.GetElementType()! : Type;
+            var t = Type.IsArray ? Type.GetElementType()! : Nullable.GetUnderlyingType(Type) ?? Type;
             string name = t.FullName switch
             {
                 "System.String" => "string",

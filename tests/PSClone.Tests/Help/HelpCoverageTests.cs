@@ -71,7 +71,7 @@ public sealed class HelpCoverageTests
         {
             var yaml = page.Parameters["-" + p.Name];
             Assert.False(yaml.IsMissing, $"{name} -{p.Name}: the section has no yaml block.");
-            Assert.Equal(p.Type.FullName, yaml.Scalar("Type"));
+            Assert.Equal(p.HelpTypeName, yaml.Scalar("Type"));
             Assert.Equal(p.SupportsWildcards ? "true" : "false", yaml.Scalar("SupportsWildcards"));
             Assert.Equal(p.Aliases.OrderBy(a => a), yaml.List("Aliases").OrderBy(a => a));
             Assert.False(string.IsNullOrWhiteSpace(yaml.Scalar("DefaultValue")), $"{name} -{p.Name}: DefaultValue is empty.");
@@ -181,8 +181,9 @@ public sealed class HelpCoverageTests
         var patterns = new[]
         {
             new Regex(@"""([A-Z][A-Za-z]+)""\s*,\s*(FailureKind|ErrorCategory)\."),
-            new Regex(@"\bBad\(""([A-Z][A-Za-z]+)"""),
+            new Regex(@"\bBad\((?:\w+,\s*)?""([A-Z][A-Za-z]+)"""),
             new Regex(@"ErrorId = ""([A-Z][A-Za-z]+)"""),
+            new Regex(@"\bnew\(""([A-Z][A-Za-z]+)"","),
         };
         var ids = new SortedSet<string>(StringComparer.Ordinal);
         foreach (var file in Directory.EnumerateFiles(Path.Combine(RepoRoot, "src"), "*.cs", SearchOption.AllDirectories))

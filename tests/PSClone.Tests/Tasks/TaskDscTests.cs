@@ -185,11 +185,7 @@ public sealed class TaskDscTests : IDisposable
     [Fact]
     public void ClassResource_CallsOnlyTheDesignedCmdletsAndParameters()
     {
-        string design = File.ReadAllText(Path.Combine(TaskCli.RepoRoot, "docs/tasks-design.md"));
-        string block = Regex.Match(design, "```cmdlet-parameters\n(.*?)```", RegexOptions.Singleline).Groups[1].Value;
-        var designed = block.Split('\n', StringSplitOptions.RemoveEmptyEntries)
-            .Select(l => l.Split(':', 2))
-            .ToDictionary(p => p[0].Trim(), p => p[1].Split(' ', StringSplitOptions.RemoveEmptyEntries).ToHashSet());
+        var designed = TaskDesign.CmdletParameters();
         Assert.Equal(11, designed.Count);
 
         string psm1 = File.ReadAllText(Path.Combine(TaskCli.RepoRoot, "module/PSClone.Dsc.psm1"));
