@@ -8,7 +8,7 @@
 #
 # usage: sudo bench/clone-bench.sh --loop-ext4 GIB [--scale small|medium]
 #            [--runs N] [--psclone PATH] [--seed N] [--workdir DIR]
-#            [--results FILE] [--only REGEX] [--keep]
+#            [--results FILE] [--only REGEX] [--idle-wait S] [--keep]
 #
 #   --scale      dataset size (bench/dataset/make-dataset): small ~5k files /
 #                200 MiB, medium ~50k files / 2 GiB; default small
@@ -30,6 +30,10 @@
 #   --only       time only rows whose name matches this regex (grep -E), e.g.
 #                'no-op' or '1%'; the state skipped rows would leave is made
 #                untimed
+#   --idle-wait  before each timed run, wait up to S seconds for a quiet
+#                second (machine < 10% busy); default 0. On a shared machine
+#                use e.g. 120. Each row reports the CPU time other processes
+#                took during its runs either way (column others_%)
 #   --keep       keep the work folder (and the loop mount) at the end
 #
 # Rows (names as --only sees them):
@@ -52,7 +56,7 @@ set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/.." && pwd)
 DATASET_TOOLS="$HERE/dataset"
-SCALE=small SEED=1 RUNS=5 PSCLONE="" LOOP_GIB="" KEEP=0 ONLY="" WORKDIR="" RESULTS=""
+SCALE=small SEED=1 RUNS=5 PSCLONE="" LOOP_GIB="" KEEP=0 ONLY="" WORKDIR="" RESULTS="" IDLE_WAIT=0
 while [ $# -gt 0 ]; do
   case $1 in
     --scale) SCALE=$2; shift 2 ;;
@@ -63,6 +67,7 @@ while [ $# -gt 0 ]; do
     --workdir) WORKDIR=$2; shift 2 ;;
     --results) RESULTS=$2; shift 2 ;;
     --only) ONLY=$2; shift 2 ;;
+    --idle-wait) IDLE_WAIT=$2; shift 2 ;;
     --keep) KEEP=1; shift ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "clone-bench.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
@@ -74,6 +79,7 @@ die() { log "ERROR: $*"; exit 1; }
 have() { command -v "$1" >/dev/null 2>&1; }
 case $SCALE in small|medium|large) ;; *) die "--scale takes small or medium (or large), not '$SCALE'" ;; esac
 [[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "--runs takes a whole number >= 1, not '$RUNS'"
+[[ $IDLE_WAIT =~ ^[0-9]+$ ]] || die "--idle-wait takes whole seconds, not '$IDLE_WAIT'"
 [[ $SEED =~ ^[0-9]+$ ]] || die "--seed takes a whole number, not '$SEED'"
 [ -z "$LOOP_GIB" ] || [[ $LOOP_GIB =~ ^[1-9][0-9]*$ ]] || die "--loop-ext4 takes a size in GiB, not '$LOOP_GIB'"
 for t in python3 rsync cp find sync md5sum; do have "$t" || die "$t is required"; done
@@ -123,29 +129,52 @@ if [ -n "$LOOP_GIB" ]; then
   mount "$LOOPDEV" "$W"
 fi
 : >"$LOG"
-printf 'row\trun\twall_s\tuser_s\tsys_s\tmaxrss_kib\texit\n' >"$RAW"
+printf 'row\trun\twall_s\tuser_s\tsys_s\tmaxrss_kib\texit\tothers_cpu_s\n' >"$RAW"
 
 # The timer: runs CMD (a plain command line, no shell syntax) under GNU time,
 # which execs it straight from a small forked process: the peak RSS GNU time
 # reports (%M) is the tool's own. (A child spawned from python would inherit
 # python's ~14 MB high-water mark into ru_maxrss across exec.) Wall time from
 # spawn to reap (perf_counter); user/sys CPU from wait4 (GNU time's own share
-# is ~1 ms). Appends one line to RAW; fails when CMD fails.
+# is ~1 ms). Other load: the CPU time the whole machine spent busy during the
+# run (/proc/stat, steal included) minus the tool's own. With --idle-wait S it
+# first waits (up to S seconds) for a second in which the machine keeps less
+# than 10% of its CPUs busy. Appends one line to RAW; fails when CMD fails.
 cat >"$BASE/timer.py" <<'EOF_TIMER'
 import os, shlex, sys, time
-name, run, cmd, raw, log, rssfile = sys.argv[1:7]
+name, run, cmd, raw, log, rssfile, idle_wait = sys.argv[1:8]
+idle_wait = float(idle_wait)
+hz = os.sysconf("SC_CLK_TCK")
+ncpu = os.cpu_count() or 1
+
+def busy():  # seconds all CPUs were busy since boot (user nice system irq softirq steal)
+    f = open("/proc/stat").readline().split()
+    return sum(int(f[i]) for i in (1, 2, 3, 6, 7, 8)) / hz
+
+deadline = time.monotonic() + idle_wait
+while idle_wait > 0:
+    b0, t0 = busy(), time.monotonic()
+    time.sleep(1.0)
+    if (busy() - b0) / ((time.monotonic() - t0) * ncpu) < 0.10:
+        break
+    if time.monotonic() >= deadline:
+        with open(log, "a") as f:
+            f.write("timer: machine still busy after %g s; timing %s run %s anyway\n" % (idle_wait, name, run))
+        break
 out = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
 acts = [(os.POSIX_SPAWN_OPEN, 0, "/dev/null", os.O_RDONLY, 0),
         (os.POSIX_SPAWN_DUP2, out, 1), (os.POSIX_SPAWN_DUP2, out, 2)]
 argv = ["/usr/bin/time", "-f", "%M", "-o", rssfile, "--"] + shlex.split(cmd)
+b0 = busy()
 t0 = time.perf_counter()
 pid = os.posix_spawn(argv[0], argv, os.environ, file_actions=acts)
 _, status, ru = os.wait4(pid, 0)
 wall = time.perf_counter() - t0
+others = max(0.0, busy() - b0 - ru.ru_utime - ru.ru_stime)
 rc = os.waitstatus_to_exitcode(status)
 rss = open(rssfile).read().split()[-1] if rc == 0 else "0"
 with open(raw, "a") as f:
-    f.write("%s\t%s\t%.6f\t%.6f\t%.6f\t%s\t%d\n" % (name, run, wall, ru.ru_utime, ru.ru_stime, rss, rc))
+    f.write("%s\t%s\t%.6f\t%.6f\t%.6f\t%s\t%d\t%.2f\n" % (name, run, wall, ru.ru_utime, ru.ru_stime, rss, rc, others))
 sys.exit(0 if rc == 0 else 1)
 EOF_TIMER
 
@@ -156,7 +185,7 @@ timed() {
   local name=$1 run=$2 prep=$3 cmd=$4
   [ -n "$prep" ] && untimed "$prep"
   echo "== $name (run $run): $cmd" >>"$LOG"
-  python3 "$BASE/timer.py" "$name" "$run" "$cmd" "$RAW" "$LOG" "$BASE/rss" || die "'$name' failed in run $run: $cmd (see $LOG)"
+  python3 "$BASE/timer.py" "$name" "$run" "$cmd" "$RAW" "$LOG" "$BASE/rss" "$IDLE_WAIT" || die "'$name' failed in run $run: $cmd (see $LOG)"
 }
 # rounds ROW... : RUNS rounds; in round r the rows run in the order rotated by
 # r, so no tool always goes first. Each ROW names an associative-array entry
@@ -195,6 +224,7 @@ fs_of() { findmnt -no FSTYPE,SOURCE,OPTIONS -T "$1" 2>/dev/null || df -T "$1" | 
   echo "cpu:       $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
   echo "memory:    $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo)"
   echo "kernel:    $(uname -r)"
+  echo "load:      $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min)"
   echo "workdir:   $W on $(fs_of "$W")"
   echo "tools:     $(rsync --version | head -1 | awk '{print "rsync", $3}'), $(cp --version | head -1), python $(python3 -c 'import platform; print(platform.python_version())')"
   echo "psclone:   $PSCLONE ($PSC_VERSION$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null | sed 's/^/, repo at /'))"
@@ -326,31 +356,34 @@ fi
 echo >&2
 echo "== results: scale=$SCALE seed=$SEED, $NFILES files, $((NBYTES / 1048576)) MiB, $RUNS runs per row; medians (warm page cache)" >&2
 python3 - "$RAW" "$BASE/rows.tsv" "$BASE/ratios.tsv" "$SCALE" <<'EOF'
-import statistics as st, sys
+import os, statistics as st, sys
 raw, rows_out, ratios_out, scale = sys.argv[1:5]
+ncpu = os.cpu_count() or 1
 runs = {}
 order = []
 for line in open(raw).read().splitlines()[1:]:
-    name, run, wall, user, sys_, rss, rc = line.split("\t")
+    name, run, wall, user, sys_, rss, rc, others = line.split("\t")
     if int(run) == 0:
         continue  # warm-up
     if name not in runs:
         runs[name] = {}
         order.append(name)
-    runs[name][int(run)] = (float(wall), float(user), float(sys_), int(rss) * 1024 / 1e6)
+    runs[name][int(run)] = (float(wall), float(user), float(sys_), int(rss) * 1024 / 1e6,
+                            float(others) / (float(wall) * ncpu) * 100)
 
 def table(header, body):
     cells = [header] + body
     w = [max(len(r[i]) for r in cells) for i in range(len(header))]
     return "\n".join("  ".join(c.ljust(w[i]) if i == 0 else c.rjust(w[i]) for i, c in enumerate(r)).rstrip() for r in cells)
 
-hdr = ["row", "runs", "median_s", "min_s", "max_s", "user_s", "sys_s", "peak_RSS_MB"]
+hdr = ["row", "runs", "median_s", "min_s", "max_s", "user_s", "sys_s", "peak_RSS_MB", "others_%"]
 body = []
 for n in order:
     v = list(runs[n].values())
     col = lambda i: [x[i] for x in v]
     body.append([n, str(len(v)), "%.3f" % st.median(col(0)), "%.3f" % min(col(0)), "%.3f" % max(col(0)),
-                 "%.3f" % st.median(col(1)), "%.3f" % st.median(col(2)), "%.1f" % max(col(3))])
+                 "%.3f" % st.median(col(1)), "%.3f" % st.median(col(2)), "%.1f" % max(col(3)),
+                 "%.0f" % st.median(col(4))])
 print(table(hdr, body))
 with open(rows_out, "w") as f:
     f.write("\t".join(hdr) + "\n" + "".join("\t".join(r) + "\n" for r in body))
@@ -364,7 +397,7 @@ comps = [
     ("1% change vs rsync --delete --backup", "psclone 1% change", "rsync --backup 1% change", 0.6),
     ("1% change, --safetynet off, vs rsync --delete", "psclone --safetynet off 1% change", "rsync 1% change", None),
 ]
-hdr = ["comparison", "pairs", "paired_ratio_median", "paired_min", "paired_max", "ratio_of_medians", "goal", "result"]
+hdr = ["comparison", "pairs", "paired_ratio_median", "paired_min", "paired_max", "ratio_of_medians", "cpu_ratio", "goal", "result"]
 body = []
 for label, a, b, goal in comps:
     if a not in runs or b not in runs:
@@ -373,18 +406,23 @@ for label, a, b, goal in comps:
     ratios = [runs[a][i][0] / runs[b][i][0] for i in pairs]
     med = st.median(ratios)
     rom = st.median(x[0] for x in runs[a].values()) / st.median(x[0] for x in runs[b].values())
+    cpu = st.median((runs[a][i][1] + runs[a][i][2]) / (runs[b][i][1] + runs[b][i][2]) for i in pairs)
     verdict = "-" if goal is None else ("PASS" if med <= goal else "MISS")
     body.append([label, str(len(pairs)), "%.2f" % med, "%.2f" % min(ratios), "%.2f" % max(ratios), "%.2f" % rom,
-                 "-" if goal is None else "<= %.1f" % goal, verdict])
+                 "%.2f" % cpu, "-" if goal is None else "<= %.1f" % goal, verdict])
 ps_rows = [n for n in order if n.startswith("psclone") and "--version" not in n]
 if ps_rows:
     peak = max(x[3] for n in ps_rows for x in runs[n].values())
     body.append(["psclone peak RSS (MB, all clone rows)", str(sum(len(runs[n]) for n in ps_rows)), "%.1f" % peak,
-                 "-", "-", "-", "<= 150", "PASS" if peak <= 150 else "MISS"])
+                 "-", "-", "-", "-", "<= 150", "PASS" if peak <= 150 else "MISS"])
 print()
 print(table(hdr, body))
 with open(ratios_out, "w") as f:
     f.write("\t".join(hdr) + "\n" + "".join("\t".join(r) + "\n" for r in body))
+busy = [x[4] for n in order for x in runs[n].values()]
+if busy and st.median(busy) > 10:
+    print("\nWARNING: other processes kept %.0f%% of the machine's CPU busy during the median run (max %.0f%%):"
+          " the wall times are not clean; rerun on a quiet machine or with --idle-wait." % (st.median(busy), max(busy)))
 if scale == "medium":
     print("\nissue 2 reference (medium, another day): rsync initial 7.8 s, no-op 0.60 s, 1% change 1.05 s; cp -a 3.8 s")
 EOF
