@@ -8,7 +8,7 @@
 #
 # usage: sudo bench/clone-bench.sh --loop-ext4 GIB [--scale small|medium]
 #            [--runs N] [--psclone PATH] [--seed N] [--workdir DIR]
-#            [--results FILE] [--only REGEX] [--idle-wait S] [--keep]
+#            [--results FILE] [--only REGEX] [--idle-wait S] [--nice N] [--keep]
 #
 #   --scale      dataset size (bench/dataset/make-dataset): small ~5k files /
 #                200 MiB, medium ~50k files / 2 GiB; default small
@@ -34,6 +34,10 @@
 #                second (machine < 10% busy); default 0. On a shared machine
 #                use e.g. 120. Each row reports the CPU time other processes
 #                took during its runs either way (column others_%)
+#   --nice       run the timed commands (all tools alike) at this nice level,
+#                e.g. -20 (root only for negative levels): on a shared machine
+#                the CPU scheduler then gives them nearly all the CPU they ask
+#                for; disk, memory bandwidth and kernel threads stay shared
 #   --keep       keep the work folder (and the loop mount) at the end
 #
 # Rows (names as --only sees them):
@@ -56,7 +60,7 @@ set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/.." && pwd)
 DATASET_TOOLS="$HERE/dataset"
-SCALE=small SEED=1 RUNS=5 PSCLONE="" LOOP_GIB="" KEEP=0 ONLY="" WORKDIR="" RESULTS="" IDLE_WAIT=0
+SCALE=small SEED=1 RUNS=5 PSCLONE="" LOOP_GIB="" KEEP=0 ONLY="" WORKDIR="" RESULTS="" IDLE_WAIT=0 NICE=""
 while [ $# -gt 0 ]; do
   case $1 in
     --scale) SCALE=$2; shift 2 ;;
@@ -68,6 +72,7 @@ while [ $# -gt 0 ]; do
     --results) RESULTS=$2; shift 2 ;;
     --only) ONLY=$2; shift 2 ;;
     --idle-wait) IDLE_WAIT=$2; shift 2 ;;
+    --nice) NICE=$2; shift 2 ;;
     --keep) KEEP=1; shift ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "clone-bench.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
@@ -80,6 +85,8 @@ have() { command -v "$1" >/dev/null 2>&1; }
 case $SCALE in small|medium|large) ;; *) die "--scale takes small or medium (or large), not '$SCALE'" ;; esac
 [[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "--runs takes a whole number >= 1, not '$RUNS'"
 [[ $IDLE_WAIT =~ ^[0-9]+$ ]] || die "--idle-wait takes whole seconds, not '$IDLE_WAIT'"
+[ -z "$NICE" ] || [[ $NICE =~ ^-?[0-9]+$ ]] || die "--nice takes a nice level (-20..19), not '$NICE'"
+[ -z "$NICE" ] || [ "$NICE" -ge 0 ] || [ "$(id -u)" = 0 ] || die "--nice $NICE needs root"
 [[ $SEED =~ ^[0-9]+$ ]] || die "--seed takes a whole number, not '$SEED'"
 [ -z "$LOOP_GIB" ] || [[ $LOOP_GIB =~ ^[1-9][0-9]*$ ]] || die "--loop-ext4 takes a size in GiB, not '$LOOP_GIB'"
 for t in python3 rsync cp find sync md5sum; do have "$t" || die "$t is required"; done
@@ -164,7 +171,8 @@ while idle_wait > 0:
 out = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
 acts = [(os.POSIX_SPAWN_OPEN, 0, "/dev/null", os.O_RDONLY, 0),
         (os.POSIX_SPAWN_DUP2, out, 1), (os.POSIX_SPAWN_DUP2, out, 2)]
-argv = ["/usr/bin/time", "-f", "%M", "-o", rssfile, "--"] + shlex.split(cmd)
+nice = os.environ.get("CLONE_BENCH_NICE", "")
+argv = ["/usr/bin/time", "-f", "%M", "-o", rssfile, "--"] + (["nice", "-n", nice] if nice else []) + shlex.split(cmd)
 b0 = busy()
 t0 = time.perf_counter()
 pid = os.posix_spawn(argv[0], argv, os.environ, file_actions=acts)
@@ -185,7 +193,7 @@ timed() {
   local name=$1 run=$2 prep=$3 cmd=$4
   [ -n "$prep" ] && untimed "$prep"
   echo "== $name (run $run): $cmd" >>"$LOG"
-  python3 "$BASE/timer.py" "$name" "$run" "$cmd" "$RAW" "$LOG" "$BASE/rss" "$IDLE_WAIT" || die "'$name' failed in run $run: $cmd (see $LOG)"
+  CLONE_BENCH_NICE=$NICE python3 "$BASE/timer.py" "$name" "$run" "$cmd" "$RAW" "$LOG" "$BASE/rss" "$IDLE_WAIT" || die "'$name' failed in run $run: $cmd (see $LOG)"
 }
 # rounds ROW... : RUNS rounds; in round r the rows run in the order rotated by
 # r, so no tool always goes first. Each ROW names an associative-array entry
@@ -224,7 +232,7 @@ fs_of() { findmnt -no FSTYPE,SOURCE,OPTIONS -T "$1" 2>/dev/null || df -T "$1" | 
   echo "cpu:       $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
   echo "memory:    $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo)"
   echo "kernel:    $(uname -r)"
-  echo "load:      $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min)"
+  echo "load:      $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min)${NICE:+; timed commands at nice $NICE}"
   echo "workdir:   $W on $(fs_of "$W")"
   echo "tools:     $(rsync --version | head -1 | awk '{print "rsync", $3}'), $(cp --version | head -1), python $(python3 -c 'import platform; print(platform.python_version())')"
   echo "psclone:   $PSCLONE ($PSC_VERSION$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null | sed 's/^/, repo at /'))"
