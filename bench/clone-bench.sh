@@ -416,8 +416,8 @@ for label, a, b, goal in comps:
     rom = st.median(x[0] for x in runs[a].values()) / st.median(x[0] for x in runs[b].values())
     cpu = st.median((runs[a][i][1] + runs[a][i][2]) / (runs[b][i][1] + runs[b][i][2]) for i in pairs)
     verdict = "-" if goal is None else ("PASS" if med <= goal else "MISS")
-    body.append([label, str(len(pairs)), "%.2f" % med, "%.2f" % min(ratios), "%.2f" % max(ratios), "%.2f" % rom,
-                 "%.2f" % cpu, "-" if goal is None else "<= %.1f" % goal, verdict])
+    body.append([label, str(len(pairs)), "%.3f" % med, "%.3f" % min(ratios), "%.3f" % max(ratios), "%.3f" % rom,
+                 "%.3f" % cpu, "-" if goal is None else "<= %.1f" % goal, verdict])
 ps_rows = [n for n in order if n.startswith("psclone") and "--version" not in n]
 if ps_rows:
     peak = max(x[3] for n in ps_rows for x in runs[n].values())
