@@ -16,6 +16,8 @@ internal sealed class CliHost : IEngineEvents
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
         Converters = { new JsonStringEnumConverter() },
         DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+        TypeInfoResolver = System.Text.Json.Serialization.Metadata.JsonTypeInfoResolver.Combine(
+            CliJson.Default, new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver()),
     };
 
     private readonly TextWriter _out;
@@ -118,7 +120,7 @@ internal sealed class CliHost : IEngineEvents
     {
         Warnings++;
         ClearProgress();
-        if (JsonOutput) Emit("warning", new { message }, null);
+        if (JsonOutput) Emit("warning", new WarningLine(message), null);
         if (!Quiet) _err.WriteLine("warning: " + message);
     }
 
@@ -134,14 +136,14 @@ internal sealed class CliHost : IEngineEvents
         Errors++;
         ClearProgress();
         if (JsonOutput)
-            Emit("error", new { errorId = error.ErrorId, category = error.Kind.ToString(), message = error.Message, target = error.Target }, null);
+            Emit("error", new ErrorLine(error.ErrorId, error.Kind.ToString(), error.Message, error.Target), null);
         _err.WriteLine("error: " + error.Message);
     }
 
     public void Fatal(string errorId, string category, string message, string? target)
     {
         ClearProgress();
-        if (JsonOutput) Emit("error", new { errorId, category, message, target }, null);
+        if (JsonOutput) Emit("error", new ErrorLine(errorId, category, message, target), null);
         _err.WriteLine("error: " + message);
     }
 

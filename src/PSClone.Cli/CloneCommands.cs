@@ -189,7 +189,7 @@ internal static class CloneCommands
             host.Fatal(ex.ErrorId, ex.Kind.ToString(), ex.Message, ex.Target);
             return Program.ExitRefused;
         }
-        host.Emit("summary", new { source = request.Source, destination = request.Destination, differences, errors = host.Errors, identical = differences == 0 && host.Errors == 0 },
+        host.Emit("summary", new VerifySummary(request.Source, request.Destination, differences, host.Errors, differences == 0 && host.Errors == 0),
             host.Quiet ? null : () => differences == 0 ? "Identical." : $"{differences} difference(s).");
         return differences == 0 && host.Errors == 0 ? Program.ExitDone : Program.ExitItemsFailed;
     }

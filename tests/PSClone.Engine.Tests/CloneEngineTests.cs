@@ -370,3 +370,32 @@ public sealed class OwnerAndProgressTests : IDisposable
         Assert.Equal(40, result.ItemsCopied);
     }
 }
+
+public sealed class AtomicCreationTests : IDisposable
+{
+    private readonly TempDir _dir = new("tmpfile");
+
+    public void Dispose() => _dir.Dispose();
+
+    [Fact]
+    public void NewFiles_AreNamedOnlyWhenComplete_WithoutTempNamesOrRenames()
+    {
+        string src = _dir["src"], dst = _dir["dst"];
+        var tree = new TreeBuilder(src);
+        for (int i = 0; i < 20; i++) tree.File($"d/{i}.txt", $"file {i}");
+        var fs = new InstrumentedFileSystem(new LinuxFileSystem());
+        var request = new CloneRequest { Source = src, Destination = dst, SafetyNetLimits = new SafetyNetLimits { MinFreeBytes = 0 } };
+        var result = new CloneEngine(fs).Run(request, new RecordingEvents(), CancellationToken.None);
+
+        Assert.Equal(CloneStatus.Success, result.Status);
+        Assert.Equal(0, fs.Count(nameof(IFileSystem.Rename))); // O_TMPFILE + linkat on this file system
+        Assert.Equal("", TreeState.Diff(TreeState.Read(src), TreeState.Read(dst)));
+
+        // A changed file still replaces the old one by rename (the old one goes to the SafetyNet first).
+        tree.File("d/3.txt", "changed");
+        var changed = new InstrumentedFileSystem(new LinuxFileSystem());
+        new CloneEngine(changed).Run(request, new RecordingEvents(), CancellationToken.None);
+        Assert.Equal(2, changed.Count(nameof(IFileSystem.Rename)));
+        Assert.Equal("", TreeState.Diff(TreeState.Read(src), TreeState.Read(dst)));
+    }
+}

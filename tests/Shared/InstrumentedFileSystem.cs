@@ -47,6 +47,12 @@ internal sealed class InstrumentedFileSystem(IFileSystem inner) : IFileSystem
         return inner.CopyFile(source, target, metadata, durable, cancel);
     }
 
+    public bool TryCopyFileNew(string source, string target, FsEntry metadata, bool durable, CancellationToken cancel, out CopyOutcome outcome)
+    {
+        Note(nameof(CopyFile), source);
+        return inner.TryCopyFileNew(source, target, metadata, durable, cancel, out outcome);
+    }
+
     public MetadataLoss ApplyMetadata(string path, FsEntry desired, MetadataParts parts)
     {
         Note(nameof(ApplyMetadata), path);

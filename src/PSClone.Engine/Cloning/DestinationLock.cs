@@ -33,14 +33,8 @@ internal sealed class DestinationLock : IDisposable
     /// is going ahead, so a refused run leaves the lock file as it was.</summary>
     public void RecordHolder(string source)
     {
-        var info = new
-        {
-            pid = Environment.ProcessId,
-            host = Environment.MachineName,
-            source,
-            started = DateTimeOffset.Now,
-        };
-        var bytes = JsonSerializer.SerializeToUtf8Bytes(info);
+        var info = new LockHolder(Environment.ProcessId, Environment.MachineName, source, DateTimeOffset.Now);
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(info, CloneJson.Default.LockHolder);
         _stream.SetLength(0);
         _stream.Write(bytes);
         _stream.Flush();

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
 
 namespace PSClone.Cloning;
 
@@ -25,13 +24,6 @@ internal sealed record DestinationMarker
     /// <summary>The filter rules of that run (<see cref="PathFilter.Signature"/>).</summary>
     public string? FilterSignature { get; init; }
 
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        WriteIndented = true,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    };
-
     public static string PathIn(string destination) => Path.Combine(destination, ReservedNames.Marker);
 
     /// <summary>Reads the marker; null when there is none. A damaged marker is treated as none,
@@ -42,7 +34,7 @@ internal sealed record DestinationMarker
         try
         {
             if (!File.Exists(path)) return null;
-            return JsonSerializer.Deserialize<DestinationMarker>(File.ReadAllText(path), Json);
+            return JsonSerializer.Deserialize(File.ReadAllText(path), CloneJson.Default.DestinationMarker);
         }
         catch (Exception ex) when (ex is JsonException or IOException or UnauthorizedAccessException or NotSupportedException)
         {
@@ -54,7 +46,7 @@ internal sealed record DestinationMarker
     {
         string path = PathIn(destination);
         string temp = Path.Combine(destination, ReservedNames.NewTempName());
-        File.WriteAllText(temp, JsonSerializer.Serialize(this, Json) + "\n");
+        File.WriteAllText(temp, JsonSerializer.Serialize(this, CloneJson.Indented.DestinationMarker) + "\n");
         File.Move(temp, path, overwrite: true);
     }
 }

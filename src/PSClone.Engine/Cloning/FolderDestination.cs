@@ -213,6 +213,8 @@ internal sealed class FolderDestination : ICloneDestination
                 });
                 _createdFolders.TryAdd(step.RelativePath, 0);
                 break;
+            case StepKind.CopyFile when step.Existing is null && !_noTmpFile && CopyNew(step, target, cancel):
+                break;
             case StepKind.CopyFile:
             case StepKind.UpdateFile:
                 PutInPlace(step, target, temp =>
@@ -240,6 +242,31 @@ internal sealed class FolderDestination : ICloneDestination
             case StepKind.Remove:
                 WithWritableParent(target, () => Displace(step.RelativePath, step.Existing!, step.OldDisposition, step.Why, cancel));
                 break;
+        }
+    }
+
+    private volatile bool _noTmpFile;
+
+    /// <summary>A new file straight under its final name, given only once complete (see
+    /// <see cref="IFileSystem.TryCopyFileNew"/>). False when the file system cannot: the caller then
+    /// uses a temp name, as it does when something appeared under the name since the scan.</summary>
+    private bool CopyNew(PlanStep step, string target, CancellationToken cancel)
+    {
+        try
+        {
+            bool done = false;
+            WithWritableParent(target, () =>
+            {
+                done = _fs.TryCopyFileNew(_request.Source + "/" + step.RelativePath, target, step.Source!, _request.Durable, cancel, out var outcome);
+                if (done) AddLoss(outcome.Loss);
+            });
+            if (!done) _noTmpFile = true;
+            else if (_request.Durable) _fs.FlushDirectory(Path.GetDirectoryName(target)!);
+            return done;
+        }
+        catch (PlatformIOException ex) when (ex.Failure == IOFailure.AlreadyExists)
+        {
+            return false;
         }
     }
 

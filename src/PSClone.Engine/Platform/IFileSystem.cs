@@ -65,6 +65,11 @@ internal interface IFileSystem
     /// content (holes kept), permissions, owner when possible, extended attributes and times.</summary>
     CopyOutcome CopyFile(string source, string target, FsEntry metadata, bool durable, CancellationToken cancel);
 
+    /// <summary>Copies a regular file to <paramref name="target"/>, which must not exist, so that the
+    /// name appears only when the copy is complete (no temp name, no rename). False, with nothing
+    /// done, where the file system cannot do that; the caller then copies to a temp name and renames.</summary>
+    bool TryCopyFileNew(string source, string target, FsEntry metadata, bool durable, CancellationToken cancel, out CopyOutcome outcome);
+
     /// <summary>Sets metadata on an existing entry (never following a link).</summary>
     MetadataLoss ApplyMetadata(string path, FsEntry desired, MetadataParts parts);
 

@@ -19,8 +19,11 @@ internal sealed unsafe class LinuxFileSystem : IFileSystem
     public LinuxFileSystem()
     {
         ProcessUid = GetEUid();
+        _processGid = GetEGid();
         CanPreserveOwner = ProcessUid == 0;
     }
+
+    private readonly uint _processGid;
 
     public bool CanPreserveOwner { get; }
     public uint? ProcessUid { get; }
@@ -232,44 +235,97 @@ internal sealed unsafe class LinuxFileSystem : IFileSystem
 
     public CopyOutcome CopyFile(string source, string target, FsEntry metadata, bool durable, CancellationToken cancel)
     {
+        int dst;
+        fixed (byte* t = Z(target)) dst = Open(t, OWrOnly | OCreat | OExcl | OCloExec | ONoFollow, 0x180);
+        if (dst < 0) throw Error("Cannot create", target);
+        bool ok = false;
+        try
+        {
+            var outcome = Fill(dst, source, target, metadata, durable, cancel);
+            ok = true;
+            return outcome;
+        }
+        finally
+        {
+            Close(dst);
+            if (!ok)
+            {
+                fixed (byte* t = Z(target)) Unlink(t);
+            }
+        }
+    }
+
+    /// <summary>O_TMPFILE: an unnamed file in the target's folder, given its name (linkat) only once it
+    /// is complete. Nothing half-written ever has a name, a crash leaves nothing behind, and the folder
+    /// sees one entry added instead of a temp entry created and renamed.</summary>
+    public bool TryCopyFileNew(string source, string target, FsEntry metadata, bool durable, CancellationToken cancel, out CopyOutcome outcome)
+    {
+        outcome = default;
+        int dst;
+        fixed (byte* d = Z(System.IO.Path.GetDirectoryName(target)!)) dst = Open(d, OWrOnly | OTmpFile | OCloExec, 0x180);
+        if (dst < 0)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            if (errno is 95 or 21 or 22) return false; // EOPNOTSUPP, EISDIR, EINVAL: this file system has no O_TMPFILE
+            throw Error("Cannot create", target, errno);
+        }
+        try
+        {
+            outcome = Fill(dst, source, target, metadata, durable, cancel);
+            LinkOpenFile(dst, target);
+            return true;
+        }
+        finally
+        {
+            Close(dst);
+        }
+    }
+
+    private static void LinkOpenFile(int fd, string target)
+    {
+        fixed (byte* t = Z(target))
+        {
+            fixed (byte* proc = Z($"/proc/self/fd/{fd}"))
+            {
+                if (LinkAt(AtFdCwd, proc, AtFdCwd, t, AtSymlinkFollow) == 0) return;
+            }
+            int errno = Marshal.GetLastPInvokeError();
+            if (errno == 2) // no /proc: name the descriptor itself (needs CAP_DAC_READ_SEARCH)
+            {
+                fixed (byte* e = EmptyPath)
+                {
+                    if (LinkAt(fd, e, AtFdCwd, t, AtEmptyPath) == 0) return;
+                }
+                errno = Marshal.GetLastPInvokeError();
+            }
+            throw Error("Cannot create", target, errno);
+        }
+    }
+
+    /// <summary>Copies a source file's content and metadata into an open, empty file.</summary>
+    private CopyOutcome Fill(int dst, string source, string target, FsEntry metadata, bool durable, CancellationToken cancel)
+    {
         int src = OpenSource(source);
         try
         {
             var before = FStat(src, source);
             if ((before.Mode & SIfMt) != SIfReg)
                 throw new PlatformIOException("Cannot copy", source, 0, IOFailure.Other, "it is no longer a regular file");
+            long size = (long)before.Size;
+            bool sparse = (long)before.Blocks * 512 < size;
+            long copied = sparse ? CopySparse(src, dst, size, source, target, cancel) : CopyAll(src, dst, source, target, cancel);
+            if (sparse && FTruncate(dst, size) != 0) throw Error("Cannot write", target);
 
-            int dst;
-            fixed (byte* t = Z(target)) dst = Open(t, OWrOnly | OCreat | OExcl | OCloExec | ONoFollow, 0x180);
-            if (dst < 0) throw Error("Cannot create", target);
-            bool ok = false;
-            try
-            {
-                long size = (long)before.Size;
-                bool sparse = (long)before.Blocks * 512 < size;
-                long copied = sparse ? CopySparse(src, dst, size, source, target, cancel) : CopyAll(src, dst, source, target, cancel);
-                if (sparse && FTruncate(dst, size) != 0) throw Error("Cannot write", target);
+            var after = FStat(src, source);
+            if (after.Size != before.Size || after.MTimeSec != before.MTimeSec || after.MTimeNsec != before.MTimeNsec
+                || (!sparse && copied != size))
+                throw new SourceChangedException(source);
 
-                var after = FStat(src, source);
-                if (after.Size != before.Size || after.MTimeSec != before.MTimeSec || after.MTimeNsec != before.MTimeNsec
-                    || (!sparse && copied != size))
-                    throw new SourceChangedException(source);
-
-                var desired = ToEntry(metadata.Name, in after);
-                desired.Xattrs = ReadXattrs((b, n) => FListXattr(src, b, n), (name, v, n) => FGetXattr(src, name, v, n), source);
-                var loss = SetMetadata(dst, target, desired);
-                if (durable && FSync(dst) != 0) throw Error("Cannot flush", target);
-                ok = true;
-                return new CopyOutcome(copied, size, desired.MTimeNs, loss);
-            }
-            finally
-            {
-                Close(dst);
-                if (!ok)
-                {
-                    fixed (byte* t = Z(target)) Unlink(t);
-                }
-            }
+            var desired = ToEntry(metadata.Name, in after);
+            desired.Xattrs = ReadXattrs((b, n) => FListXattr(src, b, n), (name, v, n) => FGetXattr(src, name, v, n), source);
+            var loss = SetMetadata(dst, target, desired);
+            if (durable && FSync(dst) != 0) throw Error("Cannot flush", target);
+            return new CopyOutcome(copied, size, desired.MTimeNs, loss);
         }
         finally
         {
@@ -401,7 +457,8 @@ internal sealed unsafe class LinuxFileSystem : IFileSystem
     private MetadataLoss SetMetadata(int fd, string path, FsEntry desired)
     {
         var loss = MetadataLoss.None;
-        if (CanPreserveOwner)
+        // A new file is ours already: chown only when the source belongs to someone else.
+        if (CanPreserveOwner && (desired.Uid != ProcessUid || desired.Gid != _processGid))
         {
             if (FChown(fd, desired.Uid, desired.Gid) != 0) throw Error("Cannot set owner of", path);
         }

@@ -11,6 +11,7 @@ internal static unsafe partial class LinuxNative
     public const int AtFdCwd = -100;
     public const int AtSymlinkNoFollow = 0x100;
     public const int AtEmptyPath = 0x1000;
+    public const int AtSymlinkFollow = 0x400;
     public const uint StatxBasicStats = 0x7ff;
 
     public const int ORdOnly = 0;
@@ -21,6 +22,9 @@ internal static unsafe partial class LinuxNative
     public const int ONoAtime = 0x40000;
     public static readonly int ONoFollow = RuntimeInformation.ProcessArchitecture is Architecture.Arm64 or Architecture.Arm ? 0x8000 : 0x20000;
     public static readonly int ODirectory = RuntimeInformation.ProcessArchitecture is Architecture.Arm64 or Architecture.Arm ? 0x4000 : 0x10000;
+
+    /// <summary>O_TMPFILE is __O_TMPFILE (020000000) with O_DIRECTORY.</summary>
+    public static readonly int OTmpFile = 0x400000 | ODirectory;
 
     public const int SeekData = 3;
     public const int SeekHole = 4;
@@ -187,6 +191,12 @@ internal static unsafe partial class LinuxNative
 
     [LibraryImport(Libc, EntryPoint = "geteuid")]
     public static partial uint GetEUid();
+
+    [LibraryImport(Libc, EntryPoint = "getegid")]
+    public static partial uint GetEGid();
+
+    [LibraryImport(Libc, EntryPoint = "linkat", SetLastError = true)]
+    public static partial int LinkAt(int olddirfd, byte* oldpath, int newdirfd, byte* newpath, int flags);
 
     [LibraryImport(Libc, EntryPoint = "strerror")]
     public static partial nint StrError(int errnum);

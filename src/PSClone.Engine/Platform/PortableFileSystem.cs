@@ -141,6 +141,12 @@ internal sealed class PortableFileSystem : IFileSystem
         }
     }
 
+    public bool TryCopyFileNew(string source, string target, FsEntry metadata, bool durable, CancellationToken cancel, out CopyOutcome outcome)
+    {
+        outcome = default;
+        return false;
+    }
+
     public MetadataLoss ApplyMetadata(string path, FsEntry desired, MetadataParts parts)
     {
         var loss = MetadataLoss.None;

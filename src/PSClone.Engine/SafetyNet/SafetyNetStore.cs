@@ -29,13 +29,6 @@ internal sealed class SafetyNetStore
     public const string ManifestName = ".psclone-manifest.jsonl";
     public const string RunNameFormat = "yyyy-MM-dd HH-mm-ss";
 
-    internal static readonly JsonSerializerOptions Json = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        Converters = { new JsonStringEnumConverter() },
-    };
-
     private readonly IFileSystem _fs;
 
     public SafetyNetStore(string destination, IFileSystem fs)
@@ -94,7 +87,7 @@ internal sealed class SafetyNetStore
             if (string.IsNullOrWhiteSpace(line)) continue;
             try
             {
-                var entry = JsonSerializer.Deserialize<ManifestEntry>(line, Json);
+                var entry = JsonSerializer.Deserialize(line, CloneJson.Default.ManifestEntry);
                 if (entry is not null) result.Add(entry);
             }
             catch (JsonException)
@@ -292,7 +285,7 @@ internal sealed class SafetyNetStore
         string path = run.Path + "/" + ManifestName;
         string temp = run.Path + "/" + ReservedNames.NewTempName();
         var sb = new StringBuilder();
-        foreach (var e in entries) sb.Append(JsonSerializer.Serialize(e, Json)).Append('\n');
+        foreach (var e in entries) sb.Append(JsonSerializer.Serialize(e, CloneJson.Default.ManifestEntry)).Append('\n');
         File.WriteAllText(temp, sb.ToString());
         File.Move(temp, path, overwrite: true);
     }
@@ -349,7 +342,7 @@ internal sealed class SafetyNetRunWriter : IDisposable
             LastWriteTime = DateTimeOffset.FromUnixTimeMilliseconds(existing.MTimeNs / 1_000_000),
             StoredAs = storedAs,
         };
-        byte[] line = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(entry, SafetyNetStore.Json) + "\n");
+        byte[] line = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(entry, CloneJson.Default.ManifestEntry) + "\n");
         lock (_gate)
         {
             _manifest!.Write(line);
