@@ -317,14 +317,15 @@ internal sealed class FolderDestination : ICloneDestination
         }
     }
 
-    public bool TryMakeRoom(PlanStep step, long bytesCopiedSoFar, IEngineEvents events, CancellationToken cancel)
+    public int RoomMade => Volatile.Read(ref _roomGeneration);
+
+    public bool TryMakeRoom(PlanStep step, long bytesCopiedSoFar, int roomMadeBefore, IEngineEvents events, CancellationToken cancel)
     {
         if (!_request.AutoAdjust) return false;
-        int generation = Volatile.Read(ref _roomGeneration);
         lock (_roomGate)
         {
-            // Another worker made room since this one started: just try again.
-            if (generation != _roomGeneration) return true;
+            // Another worker made room since this step started: just try again.
+            if (roomMadeBefore != _roomGeneration) return true;
             long raise = Math.Max(bytesCopiedSoFar, step.Bytes);
             _minFree += raise;
             _adjustedMinFree = _minFree;

@@ -66,7 +66,11 @@ internal interface ICloneDestination : IDisposable
 
     /// <summary>The destination is full while applying <paramref name="step"/>: make room if the
     /// destination can (SafetyNet auto-adjust). True to retry the step, false to stop the run.</summary>
-    bool TryMakeRoom(PlanStep step, long bytesCopiedSoFar, IEngineEvents events, CancellationToken cancel);
+    bool TryMakeRoom(PlanStep step, long bytesCopiedSoFar, int roomMadeBefore, IEngineEvents events, CancellationToken cancel);
+
+    /// <summary>How many times room has been made. A step reads it before it starts, so a step that ran
+    /// out of space while another step was making room just tries again.</summary>
+    int RoomMade { get; }
 
     /// <summary>Bytes the destination can still take.</summary>
     long AvailableBytes { get; }

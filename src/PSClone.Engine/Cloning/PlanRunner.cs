@@ -172,6 +172,7 @@ internal sealed class PlanRunner
         int attempt = 0;
         while (true)
         {
+            int roomMade = _destination.RoomMade;
             try
             {
                 _destination.Apply(step, cancel);
@@ -187,7 +188,7 @@ internal sealed class PlanRunner
             }
             catch (PlatformIOException ex) when (ex.Failure == IOFailure.DiskFull)
             {
-                if (_destination.TryMakeRoom(step, Interlocked.Read(ref _counters.BytesCopied), _events, cancel)) continue;
+                if (_destination.TryMakeRoom(step, Interlocked.Read(ref _counters.BytesCopied), roomMade, _events, cancel)) continue;
                 long available = _destination.AvailableBytes;
                 long remaining = Math.Max(step.Bytes, _plan.BytesToCopy - Interlocked.Read(ref _counters.BytesCopied));
                 throw new DestinationFailedException("DestinationFull", FailureKind.QuotaExceeded,

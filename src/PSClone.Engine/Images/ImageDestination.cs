@@ -260,7 +260,9 @@ internal sealed class ImageDestination : ICloneDestination
 
     private FileContent MakeContent(List<Extent> extents) => ContentLists.Make(_session!, extents);
 
-    public bool TryMakeRoom(PlanStep step, long bytesCopiedSoFar, IEngineEvents events, CancellationToken cancel) => false;
+    public bool TryMakeRoom(PlanStep step, long bytesCopiedSoFar, int roomMadeBefore, IEngineEvents events, CancellationToken cancel) => false;
+
+    public int RoomMade => 0;
 
     public long AvailableBytes
     {

@@ -313,7 +313,7 @@ internal sealed unsafe class LinuxFileSystem : IFileSystem
                 throw new PlatformIOException("Cannot copy", source, 0, IOFailure.Other, "it is no longer a regular file");
             long size = (long)before.Size;
             bool sparse = (long)before.Blocks * 512 < size;
-            long copied = sparse ? CopySparse(src, dst, size, source, target, cancel) : CopyAll(src, dst, source, target, cancel);
+            long copied = sparse ? CopySparse(src, dst, size, source, target, cancel) : CopyAll(src, dst, size, source, target, cancel);
             if (sparse && FTruncate(dst, size) != 0) throw Error("Cannot write", target);
 
             var after = FStat(src, source);
@@ -357,35 +357,58 @@ internal sealed unsafe class LinuxFileSystem : IFileSystem
         }
     }
 
-    private static long CopyAll(int src, int dst, string source, string target, CancellationToken cancel)
+    /// <summary>Large files are copied in parts of about this many bytes, the parts in parallel: one
+    /// copy runs on one core, and the one big changed file is often a run's critical path.</summary>
+    private const long ParallelPart = 64L << 20;
+
+    private static long CopyAll(int src, int dst, long size, string source, string target, CancellationToken cancel)
     {
-        long total = 0;
+        if (size < 2 * ParallelPart) return CopyRange(src, dst, 0, size, source, target, cancel);
+        int parts = (int)Math.Min((size + ParallelPart - 1) / ParallelPart, 256);
+        long part = (size + parts - 1) / parts;
+        long copied = 0;
+        try
+        {
+            Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancel }, i =>
+            {
+                long start = i * part, end = Math.Min(size, start + part);
+                if (start < end) Interlocked.Add(ref copied, CopyRange(src, dst, start, end, source, target, cancel));
+            });
+        }
+        catch (AggregateException ex)
+        {
+            // The caller handles one failure (a full disk, a read error) as for a single copy.
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(ex.InnerExceptions[0]).Throw();
+        }
+        return copied;
+    }
+
+    /// <summary>Copies bytes [start, end) to the same offsets (copy_file_range, or read and write where
+    /// the two file systems cannot); stops early at the source's end.</summary>
+    private static long CopyRange(int src, int dst, long start, long end, string source, string target, CancellationToken cancel)
+    {
+        long off = start;
         bool useCopyRange = true;
-        while (true)
+        while (off < end)
         {
             cancel.ThrowIfCancellationRequested();
-            nint n;
+            nint n = -1;
             if (useCopyRange)
             {
-                n = CopyFileRange(src, null, dst, null, CopyChunk, 0);
+                long inOff = off, outOff = off;
+                n = CopyFileRange(src, &inOff, dst, &outOff, (nint)Math.Min(CopyChunk, end - off), 0);
                 if (n < 0)
                 {
                     int errno = Marshal.GetLastPInvokeError();
-                    if (errno is 18 or 22 or 38 or 95 or 1 && total == 0) // EXDEV, EINVAL, ENOSYS, EOPNOTSUPP, EPERM
-                    {
-                        useCopyRange = false;
-                        continue;
-                    }
-                    throw ReadOrWriteError(errno, source, target);
+                    if (errno is not (18 or 22 or 38 or 95 or 1)) throw ReadOrWriteError(errno, source, target); // EXDEV, EINVAL, ENOSYS, EOPNOTSUPP, EPERM
+                    useCopyRange = false;
                 }
             }
-            else
-            {
-                n = ReadWriteAt(src, dst, total, 1 << 20, source, target);
-            }
-            if (n == 0) return total;
-            total += n;
+            if (!useCopyRange) n = ReadWriteAt(src, dst, off, (int)Math.Min(1 << 20, end - off), source, target);
+            if (n == 0) break; // the file shrank: the caller notices
+            off += n;
         }
+        return off - start;
     }
 
     /// <summary>Copies only the data extents (SEEK_DATA/SEEK_HOLE), so holes stay holes.</summary>
@@ -404,22 +427,9 @@ internal sealed unsafe class LinuxFileSystem : IFileSystem
             }
             long hole = LSeek(src, data, SeekHole);
             if (hole < 0) throw Error("Cannot read", source);
-            long off = data;
-            while (off < hole)
-            {
-                cancel.ThrowIfCancellationRequested();
-                long inOff = off, outOff = off;
-                nint n = CopyFileRange(src, &inOff, dst, &outOff, (nint)Math.Min(CopyChunk, hole - off), 0);
-                if (n < 0)
-                {
-                    int errno = Marshal.GetLastPInvokeError();
-                    if (errno is not (18 or 22 or 38 or 95 or 1)) throw ReadOrWriteError(errno, source, target);
-                    n = ReadWriteAt(src, dst, off, (int)Math.Min(1 << 20, hole - off), source, target);
-                }
-                if (n == 0) return copied; // the file shrank: detected by the caller
-                off += n;
-                copied += n;
-            }
+            long n = CopyRange(src, dst, data, hole, source, target, cancel);
+            copied += n;
+            if (n < hole - data) return copied; // the file shrank: detected by the caller
             pos = hole;
         }
         return copied;
