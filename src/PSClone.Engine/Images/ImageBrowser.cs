@@ -13,6 +13,9 @@ public sealed class ImageBrowser : IDisposable
 
     public string Image => _image.Path;
 
+    /// <summary>The image as Get-BackupImage shows it (the root of a drive that shows every snapshot).</summary>
+    public BackupImageInfo Describe() => _image.Describe();
+
     /// <summary>Snapshots, oldest first.</summary>
     public IReadOnlyList<BackupSnapshot> Snapshots => _image.Manifest.Snapshots.Select(s => s.ToPublic(_image.Path)).ToList();
 
