@@ -20,6 +20,19 @@
         'Restore-SafetyNetItem'
         'Remove-SafetyNetItem'
         'Clear-SafetyNet'
+        'New-BackupImage'
+        'Get-BackupImage'
+        'Get-BackupSnapshot'
+        'Remove-BackupSnapshot'
+        'Get-BackupImageItem'
+        'Restore-BackupImageItem'
+        'Compress-BackupImage'
+        'Optimize-BackupImage'
+        'Resize-BackupImage'
+        'Test-BackupImage'
+        'Set-BackupImagePassphrase'
+        'Mount-BackupImage'
+        'Dismount-BackupImage'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

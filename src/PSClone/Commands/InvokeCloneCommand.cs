@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using System.Security;
 
 namespace PSClone.Commands;
 
@@ -82,6 +83,10 @@ public sealed class InvokeCloneCommand : PSCloneCmdlet
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
+    /// <summary>The passphrase of an encrypted backup image given as -Destination; without it, PSCLONE_PASSPHRASE.</summary>
+    [Parameter]
+    public SecureString? Passphrase { get; set; }
+
     /// <summary>-WhatIf, or $WhatIfPreference when -WhatIf is not given.</summary>
     private bool IsWhatIf()
     {
@@ -92,8 +97,10 @@ public sealed class InvokeCloneCommand : PSCloneCmdlet
     protected override void ProcessRecord()
     {
         var bound = MyInvocation.BoundParameters;
+        using var passphrase = BackupImageCmdlet.PassphraseFrom(Passphrase, BackupImageCmdlet.PassphraseVariable);
         var request = new CloneRequest
         {
+            Passphrase = passphrase,
             Source = ResolveFileSystemPath(Source, nameof(Source)),
             Destination = ResolveFileSystemPath(Destination, nameof(Destination)),
             SafetyNet = SafetyNet,

@@ -10,7 +10,7 @@ namespace PSClone.Tests.Help;
 /// <summary>One test per example in docs/help: the same operation through the engine's public API
 /// (the cmdlets are thin hosts over it), on real trees, asserting what the example says happens.
 /// Test names are Page_ExampleN_What; HelpCoverageTests checks that the two sides match.</summary>
-public sealed class HelpExampleTests : IDisposable
+public sealed partial class HelpExampleTests : IDisposable
 {
     private readonly ExampleFolder _dir = new();
 
