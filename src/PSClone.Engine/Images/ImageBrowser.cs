@@ -2,7 +2,7 @@ namespace PSClone.Images;
 
 /// <summary>An image kept open for browsing (the PowerShell drive, interactive listing): snapshots,
 /// folder listings and file contents, read lazily, one folder at a time. Readers share the image;
-/// a writer waits until the browser is disposed.</summary>
+/// a writer (a backup, forget, compact) fails with ImageBusy until the browser is disposed.</summary>
 public sealed class ImageBrowser : IDisposable
 {
     private readonly BackupImage _image;

@@ -234,7 +234,7 @@ public sealed class ImageDriveTests : IDisposable
     }
 
     [Fact]
-    public void View_HoldsTheImageOpen_WritersWaitForDispose()
+    public void View_HoldsTheImageOpen_WritersAreBusyUntilItIsDisposed()
     {
         var view = View();
         var refused = Assert.Throws<PSCloneException>(() => ImageKit.Backup(_dir["src"], _image));
