@@ -31,6 +31,19 @@
         'Unregister-CloneTaskSchedule'
         'Export-CloneTask'
         'Import-CloneTask'
+        'New-BackupImage'
+        'Get-BackupImage'
+        'Get-BackupSnapshot'
+        'Remove-BackupSnapshot'
+        'Get-BackupImageItem'
+        'Restore-BackupImageItem'
+        'Compress-BackupImage'
+        'Optimize-BackupImage'
+        'Resize-BackupImage'
+        'Test-BackupImage'
+        'Set-BackupImagePassphrase'
+        'Mount-BackupImage'
+        'Dismount-BackupImage'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -9,8 +9,18 @@ internal static class Errors
     public static ErrorCategory CategoryOf(FailureKind kind) =>
         Enum.TryParse<ErrorCategory>(kind.ToString(), out var category) ? category : ErrorCategory.NotSpecified;
 
-    public static ErrorRecord From(PSCloneException ex) =>
-        new(ex, ex.ErrorId, CategoryOf(ex.Kind), ex.Target);
+    public static ErrorRecord From(PSCloneException ex)
+    {
+        var record = new ErrorRecord(ex, ex.ErrorId, CategoryOf(ex.Kind), ex.Target);
+        // The engine's advice names the psclone prompt; in PowerShell the passphrase is a parameter.
+        if (ex.ErrorId == "PassphraseRequired" && ex.Target is { } image)
+            record.ErrorDetails = new ErrorDetails(PassphraseRequiredMessage(image, "-Passphrase", "PSCLONE_PASSPHRASE"));
+        return record;
+    }
+
+    public static string PassphraseRequiredMessage(string image, string parameter, string variable) =>
+        $"The backup image '{image}' is encrypted: give {parameter} (for example {parameter} (Read-Host -AsSecureString)), " +
+        $"or set {variable} for unattended runs.";
 
     public static ErrorRecord From(EngineError error) =>
         new(error.Exception ?? new PSCloneException(error.ErrorId, error.Kind, error.Message, error.Target),

@@ -2,7 +2,7 @@ namespace PSClone.Images;
 
 /// <summary>An image kept open for browsing (the PowerShell drive, interactive listing): snapshots,
 /// folder listings and file contents, read lazily, one folder at a time. Readers share the image;
-/// a writer waits until the browser is disposed.</summary>
+/// a writer (a backup, forget, compact) fails with ImageBusy until the browser is disposed.</summary>
 public sealed class ImageBrowser : IDisposable
 {
     private readonly BackupImage _image;
@@ -12,6 +12,9 @@ public sealed class ImageBrowser : IDisposable
     internal ImageBrowser(BackupImage image) => _image = image;
 
     public string Image => _image.Path;
+
+    /// <summary>The image as Get-BackupImage shows it (the root of a drive that shows every snapshot).</summary>
+    public BackupImageInfo Describe() => _image.Describe();
 
     /// <summary>Snapshots, oldest first.</summary>
     public IReadOnlyList<BackupSnapshot> Snapshots => _image.Manifest.Snapshots.Select(s => s.ToPublic(_image.Path)).ToList();

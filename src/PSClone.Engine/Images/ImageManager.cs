@@ -167,13 +167,14 @@ public sealed class ImageManager
     /// again (format §3.2): at every instant one of the two opens the image. Nothing else is rewritten.</summary>
     public void ChangePassphrase(string image, Passphrase current, Passphrase replacement, int? kdfIterations, IEngineEvents events, CancellationToken cancel)
     {
-        if (replacement.Length < MinimumPassphraseLength) throw PassphraseTooShort();
         if (kdfIterations is { } it && (it < 1000 || it > KeySlot.MaximumIterations))
             throw Bad("InvalidKdfIterations", $"The key derivation needs 1000 to {KeySlot.MaximumIterations} iterations, not {it}.");
         using var img = BackupImage.OpenHeads(image, writable: true);
+        // An unencrypted image (or a missing one) is named as such before the new passphrase is judged.
         if (img.Head.Encryption == ImageEncryption.None)
             throw new PSCloneException("ImageNotEncrypted", FailureKind.InvalidOperation,
                 $"The image '{img.Path}' is not encrypted, so it has no passphrase to change.", img.Path);
+        if (replacement.Length < MinimumPassphraseLength) throw PassphraseTooShort();
         img.Unlock(current);
         var slots = img.Head.Slots;
         var opened = img.OpenedSlot ?? throw ImageErrors.WrongPassphrase(img.Path);

@@ -128,6 +128,10 @@ public sealed record BackupImageEntry
     public string? LinkTarget { get; init; }
     public bool Sparse { get; init; }
 
+    /// <summary>The same as <see cref="Path"/>, under the name Restore-BackupImageItem -LiteralPath binds
+    /// from: a piped entry is restored exactly, even when its name holds wildcard characters.</summary>
+    public string RelativePath => Path;
+
     public override string ToString() => Path;
 }
 

@@ -31,6 +31,9 @@ public sealed class Passphrase : IDisposable
         }
     }
 
+    /// <summary>Where unattended runs (the CLI, scheduled tasks) find the passphrase.</summary>
+    public const string EnvironmentVariable = "PSCLONE_PASSPHRASE";
+
     /// <summary>The value of an environment variable (PSCLONE_PASSPHRASE), or null when it is not set.</summary>
     public static Passphrase? FromEnvironment(string variable)
     {

@@ -9,11 +9,19 @@ public sealed class TaskRunner
 {
     private readonly TaskStore _store;
 
-    public TaskRunner(TaskStore store) => _store = store;
+    public TaskRunner(TaskStore store)
+    {
+        _store = store;
+        Retention = new Images.ImageSnapshotRetention(() => Passphrase());
+    }
 
-    /// <summary>Applies a task's retention to an image destination after a successful run. Null in
-    /// a build without backup images: retention is then reported as not applied.</summary>
+    /// <summary>Applies a task's retention to an image destination after a successful run. When
+    /// null, retention is reported as not applied.</summary>
     public ISnapshotRetention? Retention { get; init; }
+
+    /// <summary>The passphrase of an encrypted image destination. A task never stores one: runs read
+    /// PSCLONE_PASSPHRASE (a scheduled run has no terminal to ask on).</summary>
+    public Func<Passphrase?> Passphrase { get; init; } = () => PSClone.Passphrase.FromEnvironment(PSClone.Passphrase.EnvironmentVariable);
 
     /// <summary>The clone itself; tests replace it to reach states a real disk rarely shows.</summary>
     internal Func<CloneRequest, IEngineEvents, CancellationToken, CloneRunResult> Clone { get; init; } =
@@ -174,7 +182,8 @@ public sealed class TaskRunner
         CloneRunResult result;
         try
         {
-            result = Clone(task.ToRequest(), events, cancel);
+            using var passphrase = Passphrase();
+            result = Clone(task.ToRequest() with { Passphrase = passphrase }, events, cancel);
         }
         catch (PSCloneException ex) when (ex.ErrorId == "DestinationLocked")
         {
@@ -224,7 +233,7 @@ public sealed class TaskRunner
         {
             if (Retention is null)
             {
-                events.RunnerWarning($"Task '{task.Name}' has a retention policy ({policy}), but this PSClone build cannot prune image snapshots; none were removed.");
+                events.RunnerWarning($"Task '{task.Name}' has a retention policy ({policy}), but no snapshot retention is available to this run; none were removed.");
             }
             else
             {

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using System.Security;
 
 namespace PSClone.Commands;
 
@@ -19,10 +20,16 @@ public sealed class InvokeCloneCommand : CloneOptionsCmdlet
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
+    /// <summary>The passphrase of an encrypted backup image given as -Destination; without it, PSCLONE_PASSPHRASE.</summary>
+    [Parameter]
+    public SecureString? Passphrase { get; set; }
+
     protected override void ProcessRecord()
     {
+        using var passphrase = BackupImageCmdlet.PassphraseFrom(Passphrase, BackupImageCmdlet.PassphraseVariable);
         var request = CloneOptionsChange()(new CloneRequest
         {
+            Passphrase = passphrase,
             Source = ResolveFileSystemPath(Source, nameof(Source)),
             Destination = ResolveFileSystemPath(Destination, nameof(Destination)),
         });

@@ -21,6 +21,21 @@ public sealed class ImageRefusalTests : IDisposable
     }
 
     [Fact]
+    public void ChangePassphrase_OfAnUnencryptedImage_IsImageNotEncrypted_WhateverTheNewPassphrase()
+    {
+        string image = _dir["plain.psimg"];
+        ImageKit.Create(image);
+        using var none = new Passphrase("");
+        using var good = new Passphrase("a long enough passphrase");
+        foreach (var replacement in new[] { none, good })
+            Assert.Equal("ImageNotEncrypted", Refused(() => new ImageManager().ChangePassphrase(image, none, replacement, null, NullEngineEvents.Instance, default)).ErrorId);
+        string encrypted = _dir["secret.psimg"];
+        ImageKit.Create(encrypted, encryption: ImageEncryption.Aes256);
+        using var current = new Passphrase(ImageKit.Secret);
+        Assert.Equal("PassphraseTooShort", Refused(() => new ImageManager().ChangePassphrase(encrypted, current, none, null, NullEngineEvents.Instance, default)).ErrorId);
+    }
+
+    [Fact]
     public void WrongPassphrase_IsRefused_AndAMissingOneIsAskedFor()
     {
         string image = _dir["i.psimg"];

@@ -46,7 +46,7 @@ public sealed class FormatViewTests
     {
         var tables = Views().Where(v => v.Element("TableControl") is not null).Select(ViewType).ToHashSet();
         var emitted = CmdletMetadata.All().SelectMany(c => c.OutputTypes).Where(t => t.Assembly == EngineAssembly).Distinct().ToList();
-        Assert.Equal(10, emitted.Count);
+        Assert.Equal(18, emitted.Count);
         foreach (var type in emitted)
             Assert.True(tables.Contains(type), $"{type.FullName} is named in an [OutputType] but has no table view.");
         foreach (var type in CmdletMetadata.All().SelectMany(c => c.OutputTypes).Where(t => t.Assembly != EngineAssembly))

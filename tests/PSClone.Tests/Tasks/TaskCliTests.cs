@@ -92,6 +92,39 @@ public sealed class TaskCliTests : IDisposable
         Assert.Contains("cannot be reached", test.Stdout);
     }
 
+    /// <summary>A task whose destination is an encrypted backup image: each run makes a snapshot with
+    /// the passphrase from PSCLONE_PASSPHRASE, and the task's retention prunes the image.</summary>
+    [Fact]
+    public void ImageDestination_RunsWithThePassphraseFromTheEnvironment_AndAppliesRetention()
+    {
+        _cli.Environment["PSCLONE_PASSPHRASE"] = "task image passphrase";
+        Ok("image", "new", "dst.psimg", "--encryption", "aes256", "--kdf-iterations", "2000");
+        Ok("task", "new", "ToImage", "--source", "src", "--destination", "dst.psimg", "--keep-last", "2");
+        var pruned = new List<int>();
+        for (int i = 0; i < 3; i++)
+        {
+            _cli.WriteFile($"src/run{i}.txt", $"run {i}");
+            var run = Assert.Single(Ok("task", "run", "ToImage", "--json").OfType("taskRun"));
+            Assert.Equal("Success", (string?)run["status"]);
+            Assert.NotNull((string?)run["snapshotId"]);
+            pruned.Add((int)run["snapshotsPruned"]!);
+        }
+        Assert.Equal([0, 0, 1], pruned);
+        Assert.Equal(2, Ok("image", "snapshots", "dst.psimg", "--json").OfType("snapshot").Count());
+        Ok("image", "restore", "dst.psimg", "out");
+        Assert.Equal("run 2", File.ReadAllText(_cli["out/run2.txt"]));
+
+        // Without the passphrase the run fails, says what is missing, and the image keeps its snapshots.
+        _cli.Environment.Remove("PSCLONE_PASSPHRASE");
+        var failed = _cli.Run("task", "run", "ToImage", "--json");
+        Assert.Equal(2, failed.ExitCode);
+        var history = Assert.Single(failed.OfType("taskRun"));
+        Assert.Equal("Failed", (string?)history["status"]);
+        Assert.Contains("PSCLONE_PASSPHRASE", failed.Stdout + failed.Stderr, StringComparison.Ordinal);
+        _cli.Environment["PSCLONE_PASSPHRASE"] = "task image passphrase";
+        Assert.Equal(2, Ok("image", "snapshots", "dst.psimg", "--json").OfType("snapshot").Count());
+    }
+
     [Fact]
     public void Run_ExitCodesAsForClone()
     {
