@@ -41,11 +41,16 @@ internal sealed class ImageDestination : ICloneDestination
     /// (more would only hold more buffers).</summary>
     private readonly SemaphoreSlim _cpu = new(Environment.ProcessorCount);
 
-    public ImageDestination(IFileSystem fs, CloneRequest request, string path)
+    private readonly TimeSpan? _clockMargin;
+
+    /// <param name="clockMargin">How much the source's status-change times may lag behind this
+    /// machine's clock; null: 1 s, or 1 h for a source on a network file system.</param>
+    public ImageDestination(IFileSystem fs, CloneRequest request, string path, TimeSpan? clockMargin = null)
     {
         _fs = fs;
         _request = request;
         _path = path;
+        _clockMargin = clockMargin;
     }
 
     /// <summary>True when the path is an existing backup image. A path that does not exist but is
@@ -68,12 +73,25 @@ internal sealed class ImageDestination : ICloneDestination
     public MetadataLoss Loss => MetadataLoss.None;
     public long ExistingCount => _existingCount;
 
-    /// <summary>Snapshots record when they were committed, not when their run started, so extended
-    /// attributes of every source item are compared.</summary>
-    public (long Source, long Destination) XattrsUnchangedBeforeNs => (long.MinValue, long.MinValue);
+    /// <summary>Extended attributes change no time but the status-change time. A snapshot's time is
+    /// when its run started (before it read anything), so a source item whose status has not changed
+    /// since shortly before the parent snapshot's run still has the extended attributes that snapshot
+    /// recorded: neither the planner nor <see cref="Finish"/> reads them again. Only for a parent of the
+    /// same source on the same host (another source's items are other items).</summary>
+    public (long Source, long Destination) XattrsUnchangedBeforeNs =>
+        _xattrsUnchangedBeforeNs == long.MinValue ? (long.MinValue, long.MinValue) : (_xattrsUnchangedBeforeNs, long.MaxValue);
+
+    private long _xattrsUnchangedBeforeNs = long.MinValue;
+    private long _startedNs = NowNs();
+
+    private static long NowNs() => (DateTimeOffset.UtcNow - DateTimeOffset.UnixEpoch).Ticks * 100;
 
     /// <summary>Takes the image's writer lock (the passphrase is checked while the source is scanned).</summary>
-    public void Open(DateTimeOffset started) => _image ??= BackupImage.OpenHeads(_path, writable: true);
+    public void Open(DateTimeOffset started)
+    {
+        _startedNs = Math.Min(_startedNs, (started.UtcDateTime - DateTime.UnixEpoch).Ticks * 100);
+        _image ??= BackupImage.OpenHeads(_path, writable: true);
+    }
 
     public FsEntry? ReadExisting(ScanOptions options, Action<string, string, Exception> onError, CancellationToken cancel)
     {
@@ -82,6 +100,12 @@ internal sealed class ImageDestination : ICloneDestination
         _chunker = new Chunker(_image.Manifest.Config.Chunker, _image.Keys.GearTable());
         _parent = _image.Manifest.Snapshots.LastOrDefault(s => s.Kind == SnapshotKind.Files);
         if (_parent is null) return null;
+        if (ClonePaths.SamePath(_parent.Source, _request.Source) && _parent.Host == Environment.MachineName)
+        {
+            // Status-change times come from the clock of the source's file system: another host's for a network share.
+            var margin = _clockMargin ?? (_fs.IsNetworkPath(_request.Source) ? TimeSpan.FromHours(1) : TimeSpan.FromSeconds(1));
+            _xattrsUnchangedBeforeNs = _parent.TimeNs - margin.Ticks * 100;
+        }
         var root = _parent.Root.ToFsEntry();
         root.Selected = !options.Filter.HasIncludes;
         _existingNodes[root] = _parent.Root;
@@ -193,7 +217,7 @@ internal sealed class ImageDestination : ICloneDestination
         if (after is null || after.Size != before.Size || after.MTimeNs != before.MTimeNs) throw new SourceChangedException(full);
 
         var content = Guard(() => MakeContent(extents));
-        before.Xattrs = WithXattrs(wanted, step.RelativePath).Xattrs;
+        before.Xattrs = WithXattrs(wanted, step.RelativePath, null).Xattrs;
         var node = TreeNode.From(before, wanted.Name, content, default, linkKey: wanted.LinkCount > 1);
         _stored[wanted] = node;
         _storedByPath[step.RelativePath] = node;
@@ -305,7 +329,7 @@ internal sealed class ImageDestination : ICloneDestination
             var snapshot = new SnapshotRecord
             {
                 Id = NewSnapshotId(_image!.Manifest),
-                TimeNs = (DateTimeOffset.UtcNow - DateTimeOffset.UnixEpoch).Ticks * 100,
+                TimeNs = _startedNs,
                 OffsetMinutes = (short)TimeZoneInfo.Local.GetUtcOffset(DateTime.UtcNow).TotalMinutes,
                 Kind = SnapshotKind.Files,
                 Source = _request.Source,
@@ -343,7 +367,7 @@ internal sealed class ImageDestination : ICloneDestination
     private TreeNode BuildFolder(FsEntry source, FsEntry? existing, string name, string rel, SnapshotStats stats, ImageSession session, CancellationToken cancel)
     {
         cancel.ThrowIfCancellationRequested();
-        WithXattrs(source, rel);
+        WithXattrs(source, rel, existing is not null ? _existingNodes.GetValueOrDefault(existing) : null);
         if (source.Unreadable || source.Children is null)
         {
             // An unreadable source folder keeps what the last snapshot had there.
@@ -364,7 +388,7 @@ internal sealed class ImageDestination : ICloneDestination
                     nodes.Add(BuildFolder(child, before?.Kind == ItemType.Directory ? before : null, child.Name, childRel, stats, session, cancel));
                     break;
                 case ItemType.File:
-                    if (FileNode(WithXattrs(child, childRel), before, stats) is { } file) nodes.Add(file);
+                    if (FileNode(child, childRel, before, stats) is { } file) nodes.Add(file);
                     break;
                 case ItemType.SymbolicLink:
                     stats.Links++;
@@ -375,11 +399,15 @@ internal sealed class ImageDestination : ICloneDestination
         return TreeNode.From(source, name, null, StoreTree(nodes, session), false);
     }
 
-    /// <summary>Extended attributes are read where needed (the scan does not read them): a snapshot keeps them all.</summary>
-    private FsEntry WithXattrs(FsEntry entry, string rel)
+    /// <summary>Extended attributes are read where needed (the scan does not read them): a snapshot keeps
+    /// them all. Those of an item unchanged since before the parent's run are the parent's (see
+    /// <see cref="XattrsUnchangedBeforeNs"/>).</summary>
+    private FsEntry WithXattrs(FsEntry entry, string rel, TreeNode? old)
     {
-        if (entry.Kind is ItemType.File or ItemType.Directory)
-            entry.Xattrs ??= _fs.ReadXattrs(rel.Length == 0 ? _request.Source : _request.Source + "/" + rel);
+        if (entry.Kind is not (ItemType.File or ItemType.Directory) || entry.Xattrs is not null) return entry;
+        entry.Xattrs = old is not null && old.Type == entry.Kind && entry.CTimeNs < _xattrsUnchangedBeforeNs
+            ? old.Xattrs ?? XattrSet.Empty
+            : _fs.ReadXattrs(rel.Length == 0 ? _request.Source : _request.Source + "/" + rel);
         return entry;
     }
 
@@ -388,11 +416,12 @@ internal sealed class ImageDestination : ICloneDestination
 
     /// <summary>The node of a source file in the new snapshot: what this run stored, the last
     /// snapshot's chunks for an unchanged file, or (when storing failed) the old version as it was.</summary>
-    private TreeNode? FileNode(FsEntry s, FsEntry? before, SnapshotStats stats)
+    private TreeNode? FileNode(FsEntry s, string rel, FsEntry? before, SnapshotStats stats)
     {
         _steps.TryGetValue(s, out var step);
         bool linkKey = s.LinkCount > 1;
         TreeNode? old = (step?.Existing ?? before) is { } e && _existingNodes.TryGetValue(e, out var n) && n.Type == ItemType.File ? n : null;
+        WithXattrs(s, rel, old);
         TreeNode? node = step?.Kind switch
         {
             StepKind.CopyFile or StepKind.UpdateFile => _stored.GetValueOrDefault(s) ?? old,
