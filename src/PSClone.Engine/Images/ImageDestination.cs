@@ -25,10 +25,11 @@ internal sealed class ImageDestination : ICloneDestination
     private readonly IFileSystem _fs;
     private readonly CloneRequest _request;
     private readonly string _path;
-    private readonly Dictionary<FsEntry, TreeNode> _existingNodes = new(ReferenceEqualityComparer.Instance);
     private readonly ConcurrentDictionary<FsEntry, TreeNode> _stored = new(ReferenceEqualityComparer.Instance);
     private readonly ConcurrentDictionary<string, TreeNode> _storedByPath = new(StringComparer.Ordinal);
     private readonly List<string> _warnings = new();
+    private readonly List<string> _timings = new();
+    private IEngineEvents? _events;
     private Dictionary<FsEntry, PlanStep> _steps = new(ReferenceEqualityComparer.Instance);
     private BackupImage? _image;
     private ImageSession? _session;
@@ -97,6 +98,8 @@ internal sealed class ImageDestination : ICloneDestination
     {
         _image ??= BackupImage.OpenHeads(_path, writable: false);
         _image.Unlock(_request.Passphrase);
+        _timings.Add($"Opened {_path}: key derivation {_image.KeyDerivationTime.TotalMilliseconds:F0} ms, manifest and index " +
+            $"{_image.LoadTime.TotalMilliseconds:F0} ms ({_image.Index.Count} chunks).");
         _chunker = new Chunker(_image.Manifest.Config.Chunker, _image.Keys.GearTable());
         _parent = _image.Manifest.Snapshots.LastOrDefault(s => s.Kind == SnapshotKind.Files);
         if (_parent is null) return null;
@@ -108,28 +111,75 @@ internal sealed class ImageDestination : ICloneDestination
         }
         var root = _parent.Root.ToFsEntry();
         root.Selected = !options.Filter.HasIncludes;
-        _existingNodes[root] = _parent.Root;
-        LoadFolder(root, _parent.Root, "", options, cancel);
+        root.Origin = _parent.Root;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        LoadTrees(root, options, cancel);
         _existingRoot = root;
+        _timings.Add($"Read snapshot {_parent.IdText} ({_existingCount} items) in {clock.ElapsedMilliseconds} ms.");
         return root;
     }
 
-    private void LoadFolder(FsEntry folder, TreeNode node, string prefix, ScanOptions options, CancellationToken cancel)
+    private sealed class TreeLoad
+    {
+        public readonly ConcurrentQueue<(FsEntry Folder, string Prefix)> Queue = new();
+        public int Open;
+        public Exception? Failure;
+    }
+
+    /// <summary>Reads the parent snapshot's folders on every core: the key derivation kept the
+    /// other core waiting, and the source scan has usually finished by now.</summary>
+    private void LoadTrees(FsEntry root, ScanOptions options, CancellationToken cancel)
+    {
+        var load = new TreeLoad { Open = 1 };
+        load.Queue.Enqueue((root, ""));
+        void Work()
+        {
+            var spin = new SpinWait();
+            while (Volatile.Read(ref load.Open) > 0 && Volatile.Read(ref load.Failure) is null)
+            {
+                if (!load.Queue.TryDequeue(out var job))
+                {
+                    spin.SpinOnce();
+                    continue;
+                }
+                spin = new SpinWait();
+                try
+                {
+                    LoadFolder(job.Folder, job.Prefix, options, load, cancel);
+                }
+                catch (Exception ex)
+                {
+                    Interlocked.CompareExchange(ref load.Failure, ex, null);
+                }
+                Interlocked.Decrement(ref load.Open);
+            }
+        }
+        var helpers = Enumerable.Range(1, Math.Max(0, Environment.ProcessorCount - 1))
+            .Select(_ => Task.Factory.StartNew(Work, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)).ToArray();
+        Work();
+        Task.WaitAll(helpers);
+        if (load.Failure is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(load.Failure);
+    }
+
+    private void LoadFolder(FsEntry folder, string prefix, ScanOptions options, TreeLoad load, CancellationToken cancel)
     {
         cancel.ThrowIfCancellationRequested();
         List<TreeNode> children;
         try
         {
-            children = _image!.ReadTree(node.Subtree);
+            children = _image!.ReadTree(((TreeNode)folder.Origin!).Subtree);
         }
         catch (ImageFormatException ex)
         {
             // The new snapshot is built from the source, so a damaged old listing only costs re-reading.
-            _warnings.Add($"The folder '{(prefix.Length == 0 ? "/" : prefix.TrimEnd('/'))}' of snapshot {_parent!.IdText} cannot be read ({ex.Message}); its files are backed up again.");
+            lock (_warnings)
+                _warnings.Add($"The folder '{(prefix.Length == 0 ? "/" : prefix.TrimEnd('/'))}' of snapshot {_parent!.IdText} cannot be read ({ex.Message}); its files are backed up again.");
+            lock (_partial) _partial.Add(folder);
             folder.Children = new List<FsEntry>();
             return;
         }
         var list = new List<FsEntry>(children.Count);
+        bool sorted = true;
         foreach (var child in children)
         {
             string rel = prefix + child.Name;
@@ -138,14 +188,20 @@ internal sealed class ImageDestination : ICloneDestination
             var entry = child.ToFsEntry();
             if (_request.Checksum && child.Type == ItemType.File) entry.MTimeNs = long.MinValue; // re-read every file
             entry.Selected = folder.Selected || options.Filter.IsIncluded(rel, isDir);
-            _existingNodes[entry] = child;
+            entry.Origin = child;
+            sorted &= list.Count == 0 || string.CompareOrdinal(list[^1].Name, entry.Name) < 0;
             list.Add(entry);
         }
+        // Writers sort entries by name, but readers accept any order; Finish walks both sides in name order.
+        if (!sorted) list.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
+        if (list.Count != children.Count) lock (_partial) _partial.Add(folder);
         folder.Children = list;
-        _existingCount += list.Count;
+        Interlocked.Add(ref _existingCount, list.Count);
         foreach (var entry in list)
         {
-            if (entry.Kind == ItemType.Directory) LoadFolder(entry, _existingNodes[entry], prefix + entry.Name + "/", options, cancel);
+            if (entry.Kind != ItemType.Directory) continue;
+            Interlocked.Increment(ref load.Open);
+            load.Queue.Enqueue((entry, prefix + entry.Name + "/"));
         }
     }
 
@@ -159,10 +215,13 @@ internal sealed class ImageDestination : ICloneDestination
 
     public void Prepare(ClonePlan plan, IEngineEvents events, CancellationToken cancel)
     {
+        _events = events;
+        foreach (var timing in _timings) events.Verbose(timing);
+        // Only changes: an item without a step is unchanged (FileNode treats it as Keep).
         _steps = new Dictionary<FsEntry, PlanStep>(ReferenceEqualityComparer.Instance);
         foreach (var step in plan.Steps)
         {
-            if (step.Source is not null) _steps.TryAdd(step.Source, step);
+            if (step.Source is not null && step.Kind != StepKind.Keep) _steps.TryAdd(step.Source, step);
         }
         _session = Guard(() => new ImageSession(_image!));
     }
@@ -325,7 +384,10 @@ internal sealed class ImageDestination : ICloneDestination
                 return new DestinationSummary { Warnings = _warnings };
             }
             var stats = new SnapshotStats();
+            var clock = System.Diagnostics.Stopwatch.StartNew();
             var root = BuildFolder(sourceRoot, _existingRoot, "", "", stats, session, cancel);
+            _events?.Verbose($"Wrote the snapshot's folder listings in {clock.ElapsedMilliseconds} ms.");
+            clock.Restart();
             var snapshot = new SnapshotRecord
             {
                 Id = NewSnapshotId(_image!.Manifest),
@@ -345,6 +407,7 @@ internal sealed class ImageDestination : ICloneDestination
                 AddedChunks = session.AddedChunks,
             };
             Guard(() => session.Commit(m => m.Snapshots.Add(snapshot)));
+            _events?.Verbose($"Committed snapshot {snapshot.IdText} in {clock.ElapsedMilliseconds} ms.");
             return new DestinationSummary { SnapshotId = snapshot.IdText, Warnings = _warnings };
         }
     }
@@ -367,36 +430,67 @@ internal sealed class ImageDestination : ICloneDestination
     private TreeNode BuildFolder(FsEntry source, FsEntry? existing, string name, string rel, SnapshotStats stats, ImageSession session, CancellationToken cancel)
     {
         cancel.ThrowIfCancellationRequested();
-        WithXattrs(source, rel, existing is not null ? _existingNodes.GetValueOrDefault(existing) : null);
+        WithXattrs(source, rel, existing?.Origin as TreeNode);
         if (source.Unreadable || source.Children is null)
         {
             // An unreadable source folder keeps what the last snapshot had there.
-            var old = existing is not null && _existingNodes.TryGetValue(existing, out var n) && n.Type == ItemType.Directory ? n.Subtree : default;
+            var old = existing?.Origin is TreeNode { Type: ItemType.Directory } n ? n.Subtree : default;
             if (old.IsZero) old = StoreTree(new List<TreeNode>(), session);
             return TreeNode.From(source, name, null, old, false);
         }
-        Dictionary<string, FsEntry>? existingByName = existing?.Children?.ToDictionary(c => c.Name, StringComparer.Ordinal);
+        // Both sides are sorted by ordinal name (the scan sorts, LoadFolder sorts): walk them together.
+        var previous = existing?.Children;
+        int o = 0, reused = 0;
         var nodes = new List<TreeNode>(source.Children.Count);
         foreach (var child in source.Children)
         {
-            FsEntry? before = existingByName?.GetValueOrDefault(child.Name);
+            while (previous is not null && o < previous.Count && string.CompareOrdinal(previous[o].Name, child.Name) < 0) o++;
+            FsEntry? before = previous is not null && o < previous.Count && previous[o].Name == child.Name ? previous[o] : null;
             string childRel = rel.Length == 0 ? child.Name : rel + "/" + child.Name;
+            TreeNode? node = null;
             switch (child.Kind)
             {
                 case ItemType.Directory:
                     stats.Folders++;
-                    nodes.Add(BuildFolder(child, before?.Kind == ItemType.Directory ? before : null, child.Name, childRel, stats, session, cancel));
+                    node = BuildFolder(child, before?.Kind == ItemType.Directory ? before : null, child.Name, childRel, stats, session, cancel);
                     break;
                 case ItemType.File:
-                    if (FileNode(child, childRel, before, stats) is { } file) nodes.Add(file);
+                    node = FileNode(child, childRel, before, stats);
                     break;
                 case ItemType.SymbolicLink:
                     stats.Links++;
-                    nodes.Add(TreeNode.From(child, child.Name, null, default, false));
+                    node = before?.Origin is TreeNode oldLink && SameAs(child, oldLink, false) ? oldLink : TreeNode.From(child, child.Name, null, default, false);
                     break;
             }
+            if (node is null) continue;
+            nodes.Add(node);
+            if (ReferenceEquals(node, before?.Origin)) reused++;
         }
-        return TreeNode.From(source, name, null, StoreTree(nodes, session), false);
+        // A folder whose every entry is the parent's, with none added or dropped, has the parent's
+        // listing: its bytes would be the same, so they are neither encoded nor hashed again.
+        var oldFolder = existing?.Origin as TreeNode;
+        bool unchanged = oldFolder is { Type: ItemType.Directory } && previous is not null && reused == nodes.Count && reused == previous.Count && !IsPartial(existing!);
+        var subtree = unchanged ? oldFolder!.Subtree : StoreTree(nodes, session);
+        return oldFolder is not null && subtree == oldFolder.Subtree && SameAs(source, oldFolder, false) ? oldFolder : TreeNode.From(source, name, null, subtree, false);
+    }
+
+    /// <summary>True when a node made from <paramref name="s"/> (with the same content or subtree)
+    /// would encode to the bytes of <paramref name="old"/>: every field a tree entry stores is equal.</summary>
+    private static bool SameAs(FsEntry s, TreeNode old, bool linkKey) =>
+        old.Type == s.Kind && old.Mode == (s.Mode & 0xFFF) && old.Uid == s.Uid && old.Gid == s.Gid && old.MTimeNs == s.MTimeNs
+        && old.Attributes == s.Attributes && old.Size == (s.Kind == ItemType.File ? s.Size : 0)
+        && old.HasLinkKey == linkKey && (!linkKey || (old.LinkDevice == s.Device && old.LinkInode == s.Inode))
+        && XattrSet.AreEqual(s.Kind == ItemType.SymbolicLink ? null : s.Xattrs, old.Xattrs)
+        && (s.Kind != ItemType.SymbolicLink || string.Equals(old.LinkTarget, s.LinkTarget ?? "", StringComparison.Ordinal))
+        && string.Equals(old.Name, s.Name, StringComparison.Ordinal);
+
+    /// <summary>Folders of the parent snapshot whose listing was not loaded whole (entries excluded by
+    /// the filters, or a damaged listing): their old listing is never reused as it is.</summary>
+    private readonly HashSet<FsEntry> _partial = new(ReferenceEqualityComparer.Instance);
+
+    private bool IsPartial(FsEntry folder)
+    {
+        lock (_partial) return _partial.Count > 0 && _partial.Contains(folder);
     }
 
     /// <summary>Extended attributes are read where needed (the scan does not read them): a snapshot keeps
@@ -418,15 +512,16 @@ internal sealed class ImageDestination : ICloneDestination
     /// snapshot's chunks for an unchanged file, or (when storing failed) the old version as it was.</summary>
     private TreeNode? FileNode(FsEntry s, string rel, FsEntry? before, SnapshotStats stats)
     {
-        _steps.TryGetValue(s, out var step);
+        var kind = _steps.TryGetValue(s, out var step) ? step.Kind : StepKind.Keep;
         bool linkKey = s.LinkCount > 1;
-        TreeNode? old = (step?.Existing ?? before) is { } e && _existingNodes.TryGetValue(e, out var n) && n.Type == ItemType.File ? n : null;
+        TreeNode? old = (step?.Existing ?? before)?.Origin is TreeNode { Type: ItemType.File } n ? n : null;
         WithXattrs(s, rel, old);
-        TreeNode? node = step?.Kind switch
+        TreeNode? node = kind switch
         {
             StepKind.CopyFile or StepKind.UpdateFile => _stored.GetValueOrDefault(s) ?? old,
             StepKind.MakeHardLink => stats.Groups.TryGetValue((s.Device, s.Inode), out var shared)
                 ? TreeNode.From(s, s.Name, shared, default, linkKey) : old,
+            StepKind.Keep when old is not null && SameAs(s, old, linkKey) => old,
             StepKind.Keep or StepKind.UpdateMetadata when old is not null => TreeNode.From(s, s.Name, old.Content, default, linkKey),
             StepKind.SkipSpecial or StepKind.Fail => null,
             _ => old,

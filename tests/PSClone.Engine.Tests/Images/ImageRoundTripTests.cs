@@ -162,6 +162,27 @@ public sealed class ImageSnapshotTests : IDisposable
         Assert.Equal("", TreeState.Diff(TreeState.Read(moved), Restored(image, ImageKit.Snapshots(image, ImageEncryption.Aes256)[2].Id)));
     }
 
+    [Fact]
+    public void UnchangedFolders_KeepTheirListing_ButNotWhatAFilterNowExcludes()
+    {
+        string image = _dir["f.psimg"];
+        ImageKit.Create(image, ImageLayout.SingleFile, ImageEncryption.Aes256);
+        new TreeBuilder(Src).File("d/a.txt", "alpha").File("d/b.log", "log").File("d/e/c.txt", "gamma").File("top.txt", "top");
+        var first = ImageKit.Backup(Src, image, ImageEncryption.Aes256);
+        var unchanged = ImageKit.Backup(Src, image, ImageEncryption.Aes256);
+        var filtered = ImageKit.Backup(Src, image, ImageEncryption.Aes256, adjust: r => r with { Exclude = new[] { "*.log" } });
+
+        Assert.Equal(CloneStatus.Success, filtered.Status);
+        var snapshots = ImageKit.Snapshots(image, ImageEncryption.Aes256);
+        Assert.Equal(3, snapshots.Count);
+        Assert.Equal(0, snapshots[1].AddedChunks);
+        Assert.Equal("", TreeState.Diff(TreeState.Read(Src), Restored(image, snapshots[1].Id)));
+        var last = Restored(image, snapshots[2].Id);
+        Assert.DoesNotContain("d/b.log", last.Items.Keys);
+        Assert.Contains("d/a.txt", last.Items.Keys);
+        Assert.Contains("d/e/c.txt", last.Items.Keys);
+    }
+
     private TreeState Restored(string image, string id)
     {
         string target = _dir["restored-" + id];
