@@ -33,6 +33,7 @@ internal sealed class ImageDestination : ICloneDestination
     private Dictionary<FsEntry, PlanStep> _steps = new(ReferenceEqualityComparer.Instance);
     private BackupImage? _image;
     private ImageSession? _session;
+    private ChunkPipeline? _pipeline;
     private Chunker? _chunker;
     private SnapshotRecord? _parent;
     private FsEntry? _existingRoot;
@@ -224,6 +225,8 @@ internal sealed class ImageDestination : ICloneDestination
             if (step.Source is not null && step.Kind != StepKind.Keep) _steps.TryAdd(step.Source, step);
         }
         _session = Guard(() => new ImageSession(_image!));
+        if (plan.Steps.Any(s => s.Kind is StepKind.CopyFile or StepKind.UpdateFile && s.Bytes > 2L * _chunker!.Max))
+            _pipeline = new ChunkPipeline(_session, Environment.ProcessorCount);
     }
 
     /// <summary>Image errors (full, disk full, write failed) stop the whole run; nothing is committed.</summary>
@@ -264,14 +267,26 @@ internal sealed class ImageDestination : ICloneDestination
         var handle = (stream as FileStream)?.SafeFileHandle;
         var runs = before.IsSparse && handle is not null ? FileRegions.DataRuns(handle, before.Size) : new List<(long, long)> { (0, before.Size) };
         var extents = new List<Extent>();
-        long pos = 0;
-        foreach (var (start, length) in runs)
+        // A large file's chunks are stored by the pipeline's encoders while this thread reads on;
+        // a small one's here (handing it over would cost more than it saves).
+        var chunks = _pipeline is not null && before.Size > 2L * _chunker!.Max ? new ChunkPipeline.FileChunks() : null;
+        try
         {
-            if (start > pos) extents.Add(new Extent(start - pos, true, default));
-            ChunkRun(stream, handle, start, length, extents, full, cancel);
-            pos = start + length;
+            long pos = 0;
+            foreach (var (start, length) in runs)
+            {
+                if (start > pos) extents.Add(new Extent(start - pos, true, default));
+                ChunkRun(stream, handle, start, length, extents, full, chunks, cancel);
+                pos = start + length;
+            }
+            if (pos < before.Size) extents.Add(new Extent(before.Size - pos, true, default));
+            if (chunks is not null) FillIds(extents, chunks);
         }
-        if (pos < before.Size) extents.Add(new Extent(before.Size - pos, true, default));
+        catch
+        {
+            chunks?.Abandon();
+            throw;
+        }
         var after = _fs.TryGetEntry(full, withXattrs: false);
         if (after is null || after.Size != before.Size || after.MTimeNs != before.MTimeNs) throw new SourceChangedException(full);
 
@@ -282,13 +297,33 @@ internal sealed class ImageDestination : ICloneDestination
         _storedByPath[step.RelativePath] = node;
     }
 
-    private void ChunkRun(Stream stream, Microsoft.Win32.SafeHandles.SafeFileHandle? handle, long start, long length, List<Extent> extents, string path, CancellationToken cancel)
+    /// <summary>Puts the ids of a file's pipelined chunks (submitted in file order) into its data extents.</summary>
+    private void FillIds(List<Extent> extents, ChunkPipeline.FileChunks chunks)
+    {
+        IReadOnlyList<ChunkId> ids;
+        try
+        {
+            ids = chunks.WaitAll();
+        }
+        catch (PSCloneException ex) when (ex is not DestinationFailedException)
+        {
+            throw new DestinationFailedException(ex.ErrorId, ex.Kind, ex.Message, _path, ex, nothingDone: true);
+        }
+        int k = 0;
+        for (int i = 0; i < extents.Count; i++)
+        {
+            if (!extents[i].Hole) extents[i] = extents[i] with { Id = ids[k++] };
+        }
+    }
+
+    private void ChunkRun(Stream stream, Microsoft.Win32.SafeHandles.SafeFileHandle? handle, long start, long length, List<Extent> extents, string path,
+        ChunkPipeline.FileChunks? chunks, CancellationToken cancel)
     {
         int max = _chunker!.Max;
         var buffer = BufferPool.Rent(2 * max);
         try
         {
-            ChunkRun(stream, handle, start, length, extents, path, buffer, max, cancel);
+            ChunkRun(stream, handle, start, length, extents, path, buffer, max, chunks, cancel);
         }
         finally
         {
@@ -297,7 +332,7 @@ internal sealed class ImageDestination : ICloneDestination
     }
 
     private void ChunkRun(Stream stream, Microsoft.Win32.SafeHandles.SafeFileHandle? handle, long start, long length, List<Extent> extents, string path,
-        byte[] buffer, int max, CancellationToken cancel)
+        byte[] buffer, int max, ChunkPipeline.FileChunks? chunks, CancellationToken cancel)
     {
         long next = start, end = start + length;
         int filled = 0, consumed = 0;
@@ -323,8 +358,17 @@ internal sealed class ImageDestination : ICloneDestination
             cancel.ThrowIfCancellationRequested();
             int cut = _chunker!.FindCut(buffer.AsSpan(consumed, Math.Min(available, max)));
             var chunk = buffer.AsSpan(consumed, cut);
-            var id = StoreChunk(chunk);
-            extents.Add(new Extent(cut, false, id));
+            if (chunks is null)
+            {
+                extents.Add(new Extent(cut, false, StoreChunk(chunk)));
+            }
+            else
+            {
+                var copy = BufferPool.Rent(cut);
+                chunk.CopyTo(copy);
+                _pipeline!.Submit(chunks, copy, cut, cancel);
+                extents.Add(new Extent(cut, false, default)); // its id once the pipeline has stored it
+            }
             consumed += cut;
         }
     }
@@ -367,6 +411,9 @@ internal sealed class ImageDestination : ICloneDestination
 
     public DestinationSummary Finish(FsEntry sourceRoot, bool completed, CancellationToken cancel)
     {
+        // Every file waited for its own chunks, so nothing is in flight any more.
+        _pipeline?.Dispose();
+        _pipeline = null;
         var session = _session;
         if (session is null) return new DestinationSummary { Warnings = _warnings };
         _session = null;
@@ -535,6 +582,7 @@ internal sealed class ImageDestination : ICloneDestination
 
     public void Dispose()
     {
+        _pipeline?.Dispose();
         _session?.Dispose();
         _image?.Dispose();
         _cpu.Dispose();
