@@ -38,7 +38,7 @@ public sealed class CloneEngine
 
         var marker = paths.DestinationExists && !isImage ? DestinationMarker.TryRead(paths.Destination) : null;
         using ICloneDestination destination = isImage
-            ? new ImageDestination(_fs, request, paths.Destination)
+            ? new ImageDestination(_fs, request, paths.Destination, XattrClockMargin)
             : new FolderDestination(_fs, request, paths.Destination, marker, filter.Signature,
                 XattrClockMargin ?? (_fs.IsNetworkPath(paths.Source) || (paths.DestinationExists && _fs.IsNetworkPath(paths.Destination))
                     ? TimeSpan.FromHours(1) : TimeSpan.FromSeconds(1)));

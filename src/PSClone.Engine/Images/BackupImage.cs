@@ -163,6 +163,7 @@ internal sealed class BackupImage : IDisposable
     public void Unlock(Passphrase? passphrase)
     {
         byte[]? master = null;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         foreach (var slot in Head.Slots)
         {
             master = slot.TryUnwrap(passphrase, Head.ImageId, Head.Encryption);
@@ -176,6 +177,7 @@ internal sealed class BackupImage : IDisposable
             if (Head.Encryption == ImageEncryption.None) throw ImageErrors.Damaged(Path, "the key slot of this unencrypted image is invalid");
             throw ImageErrors.WrongPassphrase(Path);
         }
+        KeyDerivationTime = clock.Elapsed;
         try
         {
             _keys = new ImageKeys(master, Head.ImageId, Head.Encryption);
@@ -184,8 +186,16 @@ internal sealed class BackupImage : IDisposable
         {
             CryptographicOperations.ZeroMemory(master);
         }
+        clock.Restart();
         LoadManifest();
+        LoadTime = clock.Elapsed;
     }
+
+    /// <summary>How long <see cref="Unlock"/> spent deriving the key from the passphrase (the key slots' PBKDF2).</summary>
+    public TimeSpan KeyDerivationTime { get; private set; }
+
+    /// <summary>How long <see cref="Unlock"/> spent reading the manifest and the index.</summary>
+    public TimeSpan LoadTime { get; private set; }
 
     private void LoadManifest()
     {
@@ -264,9 +274,11 @@ internal sealed class BackupImage : IDisposable
         var r = new ByteReader(plain);
         if (r.U8() != 1) throw new ImageFormatException("an index blob has an unknown version");
         int n = r.Count(ImageFormat.IndexEntriesPerBlob, IndexEntry.EncodedSize);
+        var batch = new IndexEntry[n];
         for (int i = 0; i < n; i++)
         {
-            var e = new IndexEntry
+            ref var e = ref batch[i];
+            e = new IndexEntry
             {
                 Id = r.Id(),
                 Pack = r.U32(),
@@ -280,9 +292,9 @@ internal sealed class BackupImage : IDisposable
                 || e.RawLength > ImageFormat.MaxRawLength || !packs.TryGetValue(e.Pack, out var pack) || (long)e.Offset + e.Length > pack.Length
                 || e.Offset < ImageFormat.PackHeaderSize || (e.Kind == BlobKind.Data) == pack.IsMetadata)
                 throw new ImageFormatException("an index entry points outside the image");
-            into.Add(e);
         }
         r.End();
+        into.AddRange(batch);
     }
 
     public static byte[] EncodeIndex(ReadOnlySpan<IndexEntry> entries)

@@ -52,60 +52,54 @@ internal static class BlobCodec
     }
 
     /// <summary>Writes the record of <paramref name="plaintext"/> into <paramref name="record"/>
-    /// (at least <see cref="MaxRecordLength"/> bytes) and returns its length.</summary>
+    /// (at least <see cref="MaxRecordLength"/> bytes) and returns its length. Brotli writes straight
+    /// into the record's payload, which is then encrypted in place: no scratch buffer.</summary>
     public static int Encode(ImageKeys keys, BlobKind kind, in ChunkId id, ReadOnlySpan<byte> plaintext, CompressionSettings compression, Span<byte> record)
     {
-        ReadOnlySpan<byte> encoded = plaintext;
+        int raw = plaintext.Length;
+        var payload = record[HeaderSize..];
+        int stored = raw;
         byte codec = 0;
-        byte[]? scratch = null;
-        try
+        // Stored compressed only when that saves at least 1/32 (format §7): a payload that does not
+        // fit below that bound is not worth it, and Brotli says so by failing.
+        if (compression.Codec == 1 && raw >= 64
+            && BrotliEncoder.TryCompress(plaintext, payload[..(raw - raw / 32 - 1)], out int written, compression.QualityFor(raw), compression.Window))
         {
-            if (compression.Codec == 1 && plaintext.Length >= 64)
-            {
-                scratch = BufferPool.Rent(BrotliEncoder.GetMaxCompressedLength(plaintext.Length));
-                if (BrotliEncoder.TryCompress(plaintext, scratch, out int written, compression.QualityFor(plaintext.Length), compression.Window)
-                    && written < plaintext.Length - plaintext.Length / 32)
-                {
-                    encoded = scratch.AsSpan(0, written);
-                    codec = 1;
-                }
-            }
-            return Seal(keys, kind, id, plaintext.Length, encoded, codec, record);
+            stored = written;
+            codec = 1;
         }
-        finally
+        else
         {
-            if (scratch is not null) BufferPool.Return(scratch);
+            plaintext.CopyTo(payload);
         }
-    }
-
-    private static int Seal(ImageKeys keys, BlobKind kind, in ChunkId id, int rawLength, ReadOnlySpan<byte> encoded, byte codec, Span<byte> record)
-    {
-        int s = encoded.Length;
-        record[0] = 0x50;
-        record[1] = 0x42;
-        record[2] = (byte)kind;
-        record[3] = codec;
-        BinaryPrimitives.WriteUInt32LittleEndian(record[4..], (uint)s);
-        BinaryPrimitives.WriteUInt32LittleEndian(record[8..], (uint)rawLength);
-        id.WriteTo(record[12..]);
+        WriteHeader(kind, id, raw, stored, codec, record);
+        var tag = record.Slice(HeaderSize + stored, TagSize);
         var nonce = record.Slice(44, 12);
-        var payload = record.Slice(HeaderSize, s);
-        var tag = record.Slice(HeaderSize + s, TagSize);
         if (keys.Encrypted)
         {
             RandomNumberGenerator.Fill(nonce);
             Span<byte> aad = stackalloc byte[44 + 16];
             record[..44].CopyTo(aad);
             keys.ImageId.CopyTo(aad[44..]);
-            keys.Encrypt(nonce, encoded, payload, tag, aad);
+            keys.Encrypt(nonce, payload[..stored], payload[..stored], tag, aad);
         }
         else
         {
             nonce.Clear();
-            encoded.CopyTo(payload);
-            PlainTag(keys, record[..(HeaderSize + s)], tag);
+            PlainTag(keys, record[..(HeaderSize + stored)], tag);
         }
-        return Overhead + s;
+        return Overhead + stored;
+    }
+
+    private static void WriteHeader(BlobKind kind, in ChunkId id, int rawLength, int storedLength, byte codec, Span<byte> record)
+    {
+        record[0] = 0x50;
+        record[1] = 0x42;
+        record[2] = (byte)kind;
+        record[3] = codec;
+        BinaryPrimitives.WriteUInt32LittleEndian(record[4..], (uint)storedLength);
+        BinaryPrimitives.WriteUInt32LittleEndian(record[8..], (uint)rawLength);
+        id.WriteTo(record[12..]);
     }
 
     private static void PlainTag(ImageKeys keys, ReadOnlySpan<byte> headerAndPayload, Span<byte> tag)

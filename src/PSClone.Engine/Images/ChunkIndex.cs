@@ -87,6 +87,28 @@ internal sealed class ChunkIndex
         }
     }
 
+    /// <summary>Adds located entries under one lock, growing the table once (loading an index);
+    /// an id already present keeps its first entry.</summary>
+    public void AddRange(ReadOnlySpan<IndexEntry> entries)
+    {
+        lock (_gate)
+        {
+            int needed = _count + entries.Length;
+            if (_entries.Length < needed) Array.Resize(ref _entries, needed);
+            if (needed * 2 > _slots.Length)
+            {
+                int slots = _slots.Length;
+                while (needed * 2 > slots) slots <<= 1;
+                Rehash(slots);
+            }
+            foreach (ref readonly var e in entries)
+            {
+                int i = Find(e.Id);
+                if (i < 0) Insert(e, ~i);
+            }
+        }
+    }
+
     /// <summary>True when the caller must store the blob: nobody has it or is storing it.</summary>
     public bool TryReserve(in ChunkId id, BlobKind kind)
     {
@@ -121,12 +143,12 @@ internal sealed class ChunkIndex
         if (_count == _entries.Length) Array.Resize(ref _entries, _entries.Length * 2);
         _entries[_count] = entry;
         _slots[slot] = ++_count;
-        if (_count * 2 > _slots.Length) Rehash();
+        if (_count * 2 > _slots.Length) Rehash(_slots.Length * 2);
     }
 
-    private void Rehash()
+    private void Rehash(int slots)
     {
-        _slots = new int[_slots.Length * 2];
+        _slots = new int[slots];
         int mask = _slots.Length - 1;
         for (int e = 0; e < _count; e++)
         {

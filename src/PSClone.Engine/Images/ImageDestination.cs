@@ -25,13 +25,15 @@ internal sealed class ImageDestination : ICloneDestination
     private readonly IFileSystem _fs;
     private readonly CloneRequest _request;
     private readonly string _path;
-    private readonly Dictionary<FsEntry, TreeNode> _existingNodes = new(ReferenceEqualityComparer.Instance);
     private readonly ConcurrentDictionary<FsEntry, TreeNode> _stored = new(ReferenceEqualityComparer.Instance);
     private readonly ConcurrentDictionary<string, TreeNode> _storedByPath = new(StringComparer.Ordinal);
     private readonly List<string> _warnings = new();
+    private readonly List<string> _timings = new();
+    private IEngineEvents? _events;
     private Dictionary<FsEntry, PlanStep> _steps = new(ReferenceEqualityComparer.Instance);
     private BackupImage? _image;
     private ImageSession? _session;
+    private ChunkPipeline? _pipeline;
     private Chunker? _chunker;
     private SnapshotRecord? _parent;
     private FsEntry? _existingRoot;
@@ -41,11 +43,16 @@ internal sealed class ImageDestination : ICloneDestination
     /// (more would only hold more buffers).</summary>
     private readonly SemaphoreSlim _cpu = new(Environment.ProcessorCount);
 
-    public ImageDestination(IFileSystem fs, CloneRequest request, string path)
+    private readonly TimeSpan? _clockMargin;
+
+    /// <param name="clockMargin">How much the source's status-change times may lag behind this
+    /// machine's clock; null: 1 s, or 1 h for a source on a network file system.</param>
+    public ImageDestination(IFileSystem fs, CloneRequest request, string path, TimeSpan? clockMargin = null)
     {
         _fs = fs;
         _request = request;
         _path = path;
+        _clockMargin = clockMargin;
     }
 
     /// <summary>True when the path is an existing backup image. A path that does not exist but is
@@ -68,44 +75,112 @@ internal sealed class ImageDestination : ICloneDestination
     public MetadataLoss Loss => MetadataLoss.None;
     public long ExistingCount => _existingCount;
 
-    /// <summary>Snapshots record when they were committed, not when their run started, so extended
-    /// attributes of every source item are compared.</summary>
-    public (long Source, long Destination) XattrsUnchangedBeforeNs => (long.MinValue, long.MinValue);
+    /// <summary>Extended attributes change no time but the status-change time. A snapshot's time is
+    /// when its run started (before it read anything), so a source item whose status has not changed
+    /// since shortly before the parent snapshot's run still has the extended attributes that snapshot
+    /// recorded: neither the planner nor <see cref="Finish"/> reads them again. Only for a parent of the
+    /// same source on the same host (another source's items are other items).</summary>
+    public (long Source, long Destination) XattrsUnchangedBeforeNs =>
+        _xattrsUnchangedBeforeNs == long.MinValue ? (long.MinValue, long.MinValue) : (_xattrsUnchangedBeforeNs, long.MaxValue);
+
+    private long _xattrsUnchangedBeforeNs = long.MinValue;
+    private long _startedNs = NowNs();
+
+    private static long NowNs() => (DateTimeOffset.UtcNow - DateTimeOffset.UnixEpoch).Ticks * 100;
 
     /// <summary>Takes the image's writer lock (the passphrase is checked while the source is scanned).</summary>
-    public void Open(DateTimeOffset started) => _image ??= BackupImage.OpenHeads(_path, writable: true);
+    public void Open(DateTimeOffset started)
+    {
+        _startedNs = Math.Min(_startedNs, (started.UtcDateTime - DateTime.UnixEpoch).Ticks * 100);
+        _image ??= BackupImage.OpenHeads(_path, writable: true);
+    }
 
     public FsEntry? ReadExisting(ScanOptions options, Action<string, string, Exception> onError, CancellationToken cancel)
     {
         _image ??= BackupImage.OpenHeads(_path, writable: false);
         _image.Unlock(_request.Passphrase);
+        _timings.Add($"Opened {_path}: key derivation {_image.KeyDerivationTime.TotalMilliseconds:F0} ms, manifest and index " +
+            $"{_image.LoadTime.TotalMilliseconds:F0} ms ({_image.Index.Count} chunks).");
         _chunker = new Chunker(_image.Manifest.Config.Chunker, _image.Keys.GearTable());
         _parent = _image.Manifest.Snapshots.LastOrDefault(s => s.Kind == SnapshotKind.Files);
         if (_parent is null) return null;
+        if (ClonePaths.SamePath(_parent.Source, _request.Source) && _parent.Host == Environment.MachineName)
+        {
+            // Status-change times come from the clock of the source's file system: another host's for a network share.
+            var margin = _clockMargin ?? (_fs.IsNetworkPath(_request.Source) ? TimeSpan.FromHours(1) : TimeSpan.FromSeconds(1));
+            _xattrsUnchangedBeforeNs = _parent.TimeNs - margin.Ticks * 100;
+        }
         var root = _parent.Root.ToFsEntry();
         root.Selected = !options.Filter.HasIncludes;
-        _existingNodes[root] = _parent.Root;
-        LoadFolder(root, _parent.Root, "", options, cancel);
+        root.Origin = _parent.Root;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        LoadTrees(root, options, cancel);
         _existingRoot = root;
+        _timings.Add($"Read snapshot {_parent.IdText} ({_existingCount} items) in {clock.ElapsedMilliseconds} ms.");
         return root;
     }
 
-    private void LoadFolder(FsEntry folder, TreeNode node, string prefix, ScanOptions options, CancellationToken cancel)
+    private sealed class TreeLoad
+    {
+        public readonly ConcurrentQueue<(FsEntry Folder, string Prefix)> Queue = new();
+        public int Open;
+        public Exception? Failure;
+    }
+
+    /// <summary>Reads the parent snapshot's folders on every core: the key derivation kept the
+    /// other core waiting, and the source scan has usually finished by now.</summary>
+    private void LoadTrees(FsEntry root, ScanOptions options, CancellationToken cancel)
+    {
+        var load = new TreeLoad { Open = 1 };
+        load.Queue.Enqueue((root, ""));
+        void Work()
+        {
+            var spin = new SpinWait();
+            while (Volatile.Read(ref load.Open) > 0 && Volatile.Read(ref load.Failure) is null)
+            {
+                if (!load.Queue.TryDequeue(out var job))
+                {
+                    spin.SpinOnce();
+                    continue;
+                }
+                spin = new SpinWait();
+                try
+                {
+                    LoadFolder(job.Folder, job.Prefix, options, load, cancel);
+                }
+                catch (Exception ex)
+                {
+                    Interlocked.CompareExchange(ref load.Failure, ex, null);
+                }
+                Interlocked.Decrement(ref load.Open);
+            }
+        }
+        var helpers = Enumerable.Range(1, Math.Max(0, Environment.ProcessorCount - 1))
+            .Select(_ => Task.Factory.StartNew(Work, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)).ToArray();
+        Work();
+        Task.WaitAll(helpers);
+        if (load.Failure is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(load.Failure);
+    }
+
+    private void LoadFolder(FsEntry folder, string prefix, ScanOptions options, TreeLoad load, CancellationToken cancel)
     {
         cancel.ThrowIfCancellationRequested();
         List<TreeNode> children;
         try
         {
-            children = _image!.ReadTree(node.Subtree);
+            children = _image!.ReadTree(((TreeNode)folder.Origin!).Subtree);
         }
         catch (ImageFormatException ex)
         {
             // The new snapshot is built from the source, so a damaged old listing only costs re-reading.
-            _warnings.Add($"The folder '{(prefix.Length == 0 ? "/" : prefix.TrimEnd('/'))}' of snapshot {_parent!.IdText} cannot be read ({ex.Message}); its files are backed up again.");
+            lock (_warnings)
+                _warnings.Add($"The folder '{(prefix.Length == 0 ? "/" : prefix.TrimEnd('/'))}' of snapshot {_parent!.IdText} cannot be read ({ex.Message}); its files are backed up again.");
+            lock (_partial) _partial.Add(folder);
             folder.Children = new List<FsEntry>();
             return;
         }
         var list = new List<FsEntry>(children.Count);
+        bool sorted = true;
         foreach (var child in children)
         {
             string rel = prefix + child.Name;
@@ -114,14 +189,20 @@ internal sealed class ImageDestination : ICloneDestination
             var entry = child.ToFsEntry();
             if (_request.Checksum && child.Type == ItemType.File) entry.MTimeNs = long.MinValue; // re-read every file
             entry.Selected = folder.Selected || options.Filter.IsIncluded(rel, isDir);
-            _existingNodes[entry] = child;
+            entry.Origin = child;
+            sorted &= list.Count == 0 || string.CompareOrdinal(list[^1].Name, entry.Name) < 0;
             list.Add(entry);
         }
+        // Writers sort entries by name, but readers accept any order; Finish walks both sides in name order.
+        if (!sorted) list.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
+        if (list.Count != children.Count) lock (_partial) _partial.Add(folder);
         folder.Children = list;
-        _existingCount += list.Count;
+        Interlocked.Add(ref _existingCount, list.Count);
         foreach (var entry in list)
         {
-            if (entry.Kind == ItemType.Directory) LoadFolder(entry, _existingNodes[entry], prefix + entry.Name + "/", options, cancel);
+            if (entry.Kind != ItemType.Directory) continue;
+            Interlocked.Increment(ref load.Open);
+            load.Queue.Enqueue((entry, prefix + entry.Name + "/"));
         }
     }
 
@@ -135,12 +216,17 @@ internal sealed class ImageDestination : ICloneDestination
 
     public void Prepare(ClonePlan plan, IEngineEvents events, CancellationToken cancel)
     {
+        _events = events;
+        foreach (var timing in _timings) events.Verbose(timing);
+        // Only changes: an item without a step is unchanged (FileNode treats it as Keep).
         _steps = new Dictionary<FsEntry, PlanStep>(ReferenceEqualityComparer.Instance);
         foreach (var step in plan.Steps)
         {
-            if (step.Source is not null) _steps.TryAdd(step.Source, step);
+            if (step.Source is not null && step.Kind != StepKind.Keep) _steps.TryAdd(step.Source, step);
         }
         _session = Guard(() => new ImageSession(_image!));
+        if (plan.Steps.Any(s => s.Kind is StepKind.CopyFile or StepKind.UpdateFile && s.Bytes > 2L * _chunker!.Max))
+            _pipeline = new ChunkPipeline(_session, Environment.ProcessorCount);
     }
 
     /// <summary>Image errors (full, disk full, write failed) stop the whole run; nothing is committed.</summary>
@@ -181,31 +267,63 @@ internal sealed class ImageDestination : ICloneDestination
         var handle = (stream as FileStream)?.SafeFileHandle;
         var runs = before.IsSparse && handle is not null ? FileRegions.DataRuns(handle, before.Size) : new List<(long, long)> { (0, before.Size) };
         var extents = new List<Extent>();
-        long pos = 0;
-        foreach (var (start, length) in runs)
+        // A large file's chunks are stored by the pipeline's encoders while this thread reads on;
+        // a small one's here (handing it over would cost more than it saves).
+        var chunks = _pipeline is not null && before.Size > 2L * _chunker!.Max ? new ChunkPipeline.FileChunks() : null;
+        try
         {
-            if (start > pos) extents.Add(new Extent(start - pos, true, default));
-            ChunkRun(stream, handle, start, length, extents, full, cancel);
-            pos = start + length;
+            long pos = 0;
+            foreach (var (start, length) in runs)
+            {
+                if (start > pos) extents.Add(new Extent(start - pos, true, default));
+                ChunkRun(stream, handle, start, length, extents, full, chunks, cancel);
+                pos = start + length;
+            }
+            if (pos < before.Size) extents.Add(new Extent(before.Size - pos, true, default));
+            if (chunks is not null) FillIds(extents, chunks);
         }
-        if (pos < before.Size) extents.Add(new Extent(before.Size - pos, true, default));
+        catch
+        {
+            chunks?.Abandon();
+            throw;
+        }
         var after = _fs.TryGetEntry(full, withXattrs: false);
         if (after is null || after.Size != before.Size || after.MTimeNs != before.MTimeNs) throw new SourceChangedException(full);
 
         var content = Guard(() => MakeContent(extents));
-        before.Xattrs = WithXattrs(wanted, step.RelativePath).Xattrs;
+        before.Xattrs = WithXattrs(wanted, step.RelativePath, null).Xattrs;
         var node = TreeNode.From(before, wanted.Name, content, default, linkKey: wanted.LinkCount > 1);
         _stored[wanted] = node;
         _storedByPath[step.RelativePath] = node;
     }
 
-    private void ChunkRun(Stream stream, Microsoft.Win32.SafeHandles.SafeFileHandle? handle, long start, long length, List<Extent> extents, string path, CancellationToken cancel)
+    /// <summary>Puts the ids of a file's pipelined chunks (submitted in file order) into its data extents.</summary>
+    private void FillIds(List<Extent> extents, ChunkPipeline.FileChunks chunks)
+    {
+        IReadOnlyList<ChunkId> ids;
+        try
+        {
+            ids = chunks.WaitAll();
+        }
+        catch (PSCloneException ex) when (ex is not DestinationFailedException)
+        {
+            throw new DestinationFailedException(ex.ErrorId, ex.Kind, ex.Message, _path, ex, nothingDone: true);
+        }
+        int k = 0;
+        for (int i = 0; i < extents.Count; i++)
+        {
+            if (!extents[i].Hole) extents[i] = extents[i] with { Id = ids[k++] };
+        }
+    }
+
+    private void ChunkRun(Stream stream, Microsoft.Win32.SafeHandles.SafeFileHandle? handle, long start, long length, List<Extent> extents, string path,
+        ChunkPipeline.FileChunks? chunks, CancellationToken cancel)
     {
         int max = _chunker!.Max;
         var buffer = BufferPool.Rent(2 * max);
         try
         {
-            ChunkRun(stream, handle, start, length, extents, path, buffer, max, cancel);
+            ChunkRun(stream, handle, start, length, extents, path, buffer, max, chunks, cancel);
         }
         finally
         {
@@ -214,7 +332,7 @@ internal sealed class ImageDestination : ICloneDestination
     }
 
     private void ChunkRun(Stream stream, Microsoft.Win32.SafeHandles.SafeFileHandle? handle, long start, long length, List<Extent> extents, string path,
-        byte[] buffer, int max, CancellationToken cancel)
+        byte[] buffer, int max, ChunkPipeline.FileChunks? chunks, CancellationToken cancel)
     {
         long next = start, end = start + length;
         int filled = 0, consumed = 0;
@@ -240,8 +358,17 @@ internal sealed class ImageDestination : ICloneDestination
             cancel.ThrowIfCancellationRequested();
             int cut = _chunker!.FindCut(buffer.AsSpan(consumed, Math.Min(available, max)));
             var chunk = buffer.AsSpan(consumed, cut);
-            var id = StoreChunk(chunk);
-            extents.Add(new Extent(cut, false, id));
+            if (chunks is null)
+            {
+                extents.Add(new Extent(cut, false, StoreChunk(chunk)));
+            }
+            else
+            {
+                var copy = BufferPool.Rent(cut);
+                chunk.CopyTo(copy);
+                _pipeline!.Submit(chunks, copy, cut, cancel);
+                extents.Add(new Extent(cut, false, default)); // its id once the pipeline has stored it
+            }
             consumed += cut;
         }
     }
@@ -286,6 +413,9 @@ internal sealed class ImageDestination : ICloneDestination
 
     public DestinationSummary Finish(FsEntry sourceRoot, bool completed, CancellationToken cancel)
     {
+        // Every file waited for its own chunks, so nothing is in flight any more.
+        _pipeline?.Dispose();
+        _pipeline = null;
         var session = _session;
         if (session is null) return new DestinationSummary { Warnings = _warnings };
         _session = null;
@@ -303,11 +433,14 @@ internal sealed class ImageDestination : ICloneDestination
                 return new DestinationSummary { Warnings = _warnings };
             }
             var stats = new SnapshotStats();
+            var clock = System.Diagnostics.Stopwatch.StartNew();
             var root = BuildFolder(sourceRoot, _existingRoot, "", "", stats, session, cancel);
+            _events?.Verbose($"Wrote the snapshot's folder listings in {clock.ElapsedMilliseconds} ms.");
+            clock.Restart();
             var snapshot = new SnapshotRecord
             {
                 Id = NewSnapshotId(_image!.Manifest),
-                TimeNs = (DateTimeOffset.UtcNow - DateTimeOffset.UnixEpoch).Ticks * 100,
+                TimeNs = _startedNs,
                 OffsetMinutes = (short)TimeZoneInfo.Local.GetUtcOffset(DateTime.UtcNow).TotalMinutes,
                 Kind = SnapshotKind.Files,
                 Source = _request.Source,
@@ -323,6 +456,7 @@ internal sealed class ImageDestination : ICloneDestination
                 AddedChunks = session.AddedChunks,
             };
             Guard(() => session.Commit(m => m.Snapshots.Add(snapshot)));
+            _events?.Verbose($"Committed snapshot {snapshot.IdText} in {clock.ElapsedMilliseconds} ms.");
             return new DestinationSummary { SnapshotId = snapshot.IdText, Warnings = _warnings };
         }
     }
@@ -345,43 +479,78 @@ internal sealed class ImageDestination : ICloneDestination
     private TreeNode BuildFolder(FsEntry source, FsEntry? existing, string name, string rel, SnapshotStats stats, ImageSession session, CancellationToken cancel)
     {
         cancel.ThrowIfCancellationRequested();
-        WithXattrs(source, rel);
+        WithXattrs(source, rel, existing?.Origin as TreeNode);
         if (source.Unreadable || source.Children is null)
         {
             // An unreadable source folder keeps what the last snapshot had there.
-            var old = existing is not null && _existingNodes.TryGetValue(existing, out var n) && n.Type == ItemType.Directory ? n.Subtree : default;
+            var old = existing?.Origin is TreeNode { Type: ItemType.Directory } n ? n.Subtree : default;
             if (old.IsZero) old = StoreTree(new List<TreeNode>(), session);
             return TreeNode.From(source, name, null, old, false);
         }
-        Dictionary<string, FsEntry>? existingByName = existing?.Children?.ToDictionary(c => c.Name, StringComparer.Ordinal);
+        // Both sides are sorted by ordinal name (the scan sorts, LoadFolder sorts): walk them together.
+        var previous = existing?.Children;
+        int o = 0, reused = 0;
         var nodes = new List<TreeNode>(source.Children.Count);
         foreach (var child in source.Children)
         {
-            FsEntry? before = existingByName?.GetValueOrDefault(child.Name);
+            while (previous is not null && o < previous.Count && string.CompareOrdinal(previous[o].Name, child.Name) < 0) o++;
+            FsEntry? before = previous is not null && o < previous.Count && previous[o].Name == child.Name ? previous[o] : null;
             string childRel = rel.Length == 0 ? child.Name : rel + "/" + child.Name;
+            TreeNode? node = null;
             switch (child.Kind)
             {
                 case ItemType.Directory:
                     stats.Folders++;
-                    nodes.Add(BuildFolder(child, before?.Kind == ItemType.Directory ? before : null, child.Name, childRel, stats, session, cancel));
+                    node = BuildFolder(child, before?.Kind == ItemType.Directory ? before : null, child.Name, childRel, stats, session, cancel);
                     break;
                 case ItemType.File:
-                    if (FileNode(WithXattrs(child, childRel), before, stats) is { } file) nodes.Add(file);
+                    node = FileNode(child, childRel, before, stats);
                     break;
                 case ItemType.SymbolicLink:
                     stats.Links++;
-                    nodes.Add(TreeNode.From(child, child.Name, null, default, false));
+                    node = before?.Origin is TreeNode oldLink && SameAs(child, oldLink, false) ? oldLink : TreeNode.From(child, child.Name, null, default, false);
                     break;
             }
+            if (node is null) continue;
+            nodes.Add(node);
+            if (ReferenceEquals(node, before?.Origin)) reused++;
         }
-        return TreeNode.From(source, name, null, StoreTree(nodes, session), false);
+        // A folder whose every entry is the parent's, with none added or dropped, has the parent's
+        // listing: its bytes would be the same, so they are neither encoded nor hashed again.
+        var oldFolder = existing?.Origin as TreeNode;
+        bool unchanged = oldFolder is { Type: ItemType.Directory } && previous is not null && reused == nodes.Count && reused == previous.Count && !IsPartial(existing!);
+        var subtree = unchanged ? oldFolder!.Subtree : StoreTree(nodes, session);
+        return oldFolder is not null && subtree == oldFolder.Subtree && SameAs(source, oldFolder, false) ? oldFolder : TreeNode.From(source, name, null, subtree, false);
     }
 
-    /// <summary>Extended attributes are read where needed (the scan does not read them): a snapshot keeps them all.</summary>
-    private FsEntry WithXattrs(FsEntry entry, string rel)
+    /// <summary>True when a node made from <paramref name="s"/> (with the same content or subtree)
+    /// would encode to the bytes of <paramref name="old"/>: every field a tree entry stores is equal.</summary>
+    private static bool SameAs(FsEntry s, TreeNode old, bool linkKey) =>
+        old.Type == s.Kind && old.Mode == (s.Mode & 0xFFF) && old.Uid == s.Uid && old.Gid == s.Gid && old.MTimeNs == s.MTimeNs
+        && old.Attributes == s.Attributes && old.Size == (s.Kind == ItemType.File ? s.Size : 0)
+        && old.HasLinkKey == linkKey && (!linkKey || (old.LinkDevice == s.Device && old.LinkInode == s.Inode))
+        && XattrSet.AreEqual(s.Kind == ItemType.SymbolicLink ? null : s.Xattrs, old.Xattrs)
+        && (s.Kind != ItemType.SymbolicLink || string.Equals(old.LinkTarget, s.LinkTarget ?? "", StringComparison.Ordinal))
+        && string.Equals(old.Name, s.Name, StringComparison.Ordinal);
+
+    /// <summary>Folders of the parent snapshot whose listing was not loaded whole (entries excluded by
+    /// the filters, or a damaged listing): their old listing is never reused as it is.</summary>
+    private readonly HashSet<FsEntry> _partial = new(ReferenceEqualityComparer.Instance);
+
+    private bool IsPartial(FsEntry folder)
     {
-        if (entry.Kind is ItemType.File or ItemType.Directory)
-            entry.Xattrs ??= _fs.ReadXattrs(rel.Length == 0 ? _request.Source : _request.Source + "/" + rel);
+        lock (_partial) return _partial.Count > 0 && _partial.Contains(folder);
+    }
+
+    /// <summary>Extended attributes are read where needed (the scan does not read them): a snapshot keeps
+    /// them all. Those of an item unchanged since before the parent's run are the parent's (see
+    /// <see cref="XattrsUnchangedBeforeNs"/>).</summary>
+    private FsEntry WithXattrs(FsEntry entry, string rel, TreeNode? old)
+    {
+        if (entry.Kind is not (ItemType.File or ItemType.Directory) || entry.Xattrs is not null) return entry;
+        entry.Xattrs = old is not null && old.Type == entry.Kind && entry.CTimeNs < _xattrsUnchangedBeforeNs
+            ? old.Xattrs ?? XattrSet.Empty
+            : _fs.ReadXattrs(rel.Length == 0 ? _request.Source : _request.Source + "/" + rel);
         return entry;
     }
 
@@ -390,16 +559,18 @@ internal sealed class ImageDestination : ICloneDestination
 
     /// <summary>The node of a source file in the new snapshot: what this run stored, the last
     /// snapshot's chunks for an unchanged file, or (when storing failed) the old version as it was.</summary>
-    private TreeNode? FileNode(FsEntry s, FsEntry? before, SnapshotStats stats)
+    private TreeNode? FileNode(FsEntry s, string rel, FsEntry? before, SnapshotStats stats)
     {
-        _steps.TryGetValue(s, out var step);
+        var kind = _steps.TryGetValue(s, out var step) ? step.Kind : StepKind.Keep;
         bool linkKey = s.LinkCount > 1;
-        TreeNode? old = (step?.Existing ?? before) is { } e && _existingNodes.TryGetValue(e, out var n) && n.Type == ItemType.File ? n : null;
-        TreeNode? node = step?.Kind switch
+        TreeNode? old = (step?.Existing ?? before)?.Origin is TreeNode { Type: ItemType.File } n ? n : null;
+        WithXattrs(s, rel, old);
+        TreeNode? node = kind switch
         {
             StepKind.CopyFile or StepKind.UpdateFile => _stored.GetValueOrDefault(s) ?? old,
             StepKind.MakeHardLink => stats.Groups.TryGetValue((s.Device, s.Inode), out var shared)
                 ? TreeNode.From(s, s.Name, shared, default, linkKey) : old,
+            StepKind.Keep when old is not null && SameAs(s, old, linkKey) => old,
             StepKind.Keep or StepKind.UpdateMetadata when old is not null => TreeNode.From(s, s.Name, old.Content, default, linkKey),
             StepKind.SkipSpecial or StepKind.Fail => null,
             _ => old,
@@ -413,6 +584,7 @@ internal sealed class ImageDestination : ICloneDestination
 
     public void Dispose()
     {
+        _pipeline?.Dispose();
         _session?.Dispose();
         _image?.Dispose();
         _cpu.Dispose();

@@ -47,6 +47,10 @@ internal sealed class FsEntry
     /// <summary>A folder whose entries could not be read; it is neither cleaned nor compared.</summary>
     public bool Unreadable { get; set; }
 
+    /// <summary>What a destination read this entry from (a backup image: the snapshot's tree entry);
+    /// null for items scanned from a file system.</summary>
+    public object? Origin { get; set; }
+
     public bool IsSparse => Kind == ItemType.File && Size > 0 && AllocatedBytes < Size;
     public bool IsSpecial => Kind is ItemType.Fifo or ItemType.Socket or ItemType.CharacterDevice or ItemType.BlockDevice;
 

@@ -29,7 +29,7 @@ internal static class ImageKit
     }
 
     public static CloneRunResult Backup(string source, string image, ImageEncryption encryption = ImageEncryption.None, RecordingEvents? events = null,
-        Func<CloneRequest, CloneRequest>? adjust = null)
+        Func<CloneRequest, CloneRequest>? adjust = null, CloneEngine? engine = null)
     {
         using var pass = PassFor(encryption);
         var request = new CloneRequest
@@ -42,7 +42,7 @@ internal static class ImageKit
             MaxDeletePercent = 100,
         };
         if (adjust is not null) request = adjust(request);
-        return new CloneEngine().Run(request, events ?? new RecordingEvents(), CancellationToken.None);
+        return (engine ?? new CloneEngine()).Run(request, events ?? new RecordingEvents(), CancellationToken.None);
     }
 
     public static ImageRestoreResult Restore(string image, string target, string? snapshot = null, ImageEncryption encryption = ImageEncryption.None,

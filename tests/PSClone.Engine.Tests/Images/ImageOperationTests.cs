@@ -430,6 +430,34 @@ public sealed class ImageCloneBehaviourTests(Xunit.Abstractions.ITestOutputHelpe
     }
 
     [Fact]
+    public void CanceledBackup_WhileLargeFilesAreInThePipeline_LeavesAConsistentImage()
+    {
+        string image = _dir["p.psimg"];
+        ImageKit.Create(image, encryption: ImageEncryption.Aes256);
+        var tree = new TreeBuilder(Src);
+        var random = new Random(5);
+        for (int i = 0; i < 4; i++)
+        {
+            var bytes = new byte[(2 << 20) + i * 4096]; // 2 MiB of 16 KiB chunks: well over the pipeline's threshold
+            random.NextBytes(bytes);
+            tree.File($"big{i}.bin", bytes);
+        }
+        tree.File("small.txt", "small");
+        using var cancel = new CancellationTokenSource();
+        using var pass = ImageKit.PassFor(ImageEncryption.Aes256);
+        var request = new CloneRequest { Source = Src, Destination = image, Passphrase = pass, Parallelism = 1, RetryDelay = TimeSpan.Zero };
+        var result = new Cloning.CloneEngine().Run(request, new CancelAfter(1, cancel), cancel.Token);
+        Assert.Equal(CloneStatus.Canceled, result.Status);
+        Assert.Empty(ImageKit.Snapshots(image, ImageEncryption.Aes256));
+        Assert.True(ImageKit.Verify(image, true, ImageEncryption.Aes256).Intact);
+
+        Assert.Equal(CloneStatus.Success, ImageKit.Backup(Src, image, ImageEncryption.Aes256).Status);
+        Assert.True(ImageKit.Verify(image, true, ImageEncryption.Aes256).Intact);
+        ImageKit.Restore(image, _dir["out"], encryption: ImageEncryption.Aes256);
+        Assert.Equal("", TreeState.Diff(TreeState.Read(Src), TreeState.Read(_dir["out"])));
+    }
+
+    [Fact]
     public void RealBlockDevice_RoundTrips_WhenRootCanMakeALoopDevice()
     {
         if (!Native.IsRoot)

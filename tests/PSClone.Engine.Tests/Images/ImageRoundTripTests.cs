@@ -1,3 +1,5 @@
+using PSClone.Cloning;
+using PSClone.Platform;
 using PSClone.Tests.Support;
 using Xunit;
 
@@ -119,6 +121,66 @@ public sealed class ImageSnapshotTests : IDisposable
         Assert.Equal(2, snapshots.Count);
         Assert.Equal(0, snapshots[1].AddedChunks);
         Assert.Equal("", TreeState.Diff(TreeState.Read(Src), Restored(image, snapshots[1].Id)));
+    }
+
+    [Fact]
+    public void ExtendedAttributes_AreReadOnlyForItemsChangedSinceTheParentsRun()
+    {
+        string image = _dir["x.psimg"];
+        ImageKit.Create(image, ImageLayout.SingleFile, ImageEncryption.Aes256);
+        var tree = new TreeBuilder(Src);
+        for (int i = 0; i < 50; i++) tree.File($"d/{i}.txt", $"{i}").Xattr($"d/{i}.txt", "user.n", $"{i}");
+        tree.Xattr("d", "user.folder", "one").Stamp("d");
+        Thread.Sleep(20); // keep the tree's status changes clear of the run's start (margin 0 below)
+        CloneEngine Engine(InstrumentedFileSystem fs) => new(fs) { XattrClockMargin = TimeSpan.Zero };
+        var first = new InstrumentedFileSystem(new LinuxFileSystem());
+        ImageKit.Backup(Src, image, ImageEncryption.Aes256, engine: Engine(first));
+        Assert.True(first.Count(nameof(IFileSystem.ReadXattrs)) >= 52, "the first snapshot reads every item's extended attributes");
+        var firstState = TreeState.Read(Src);
+        Thread.Sleep(20);
+        tree.Xattr("d/7.txt", "user.n", "seven").Xattr("d", "user.folder", "two"); // change no time but the status-change time
+
+        var read = new System.Collections.Concurrent.ConcurrentBag<string>();
+        var second = new InstrumentedFileSystem(new LinuxFileSystem());
+        second.Fault = (op, p) => { if (op == nameof(IFileSystem.ReadXattrs)) read.Add(Path.GetRelativePath(Src, p)); return null; };
+        var events = new RecordingEvents();
+        var result = ImageKit.Backup(Src, image, ImageEncryption.Aes256, events, engine: Engine(second));
+
+        Assert.Equal(CloneStatus.Success, result.Status);
+        // Only the changed items (and perhaps the root, which the planner always compares).
+        Assert.Equal(new[] { "d", "d/7.txt" }, read.Distinct().Where(p => p != ".").Order(StringComparer.Ordinal).ToArray());
+        var snapshots = ImageKit.Snapshots(image, ImageEncryption.Aes256);
+        Assert.Equal("", TreeState.Diff(TreeState.Read(Src), Restored(image, snapshots[1].Id)));
+        Assert.Equal("", TreeState.Diff(firstState, Restored(image, snapshots[0].Id)));
+
+        // A snapshot taken from another source path reads everything again: its items are other items.
+        var third = new InstrumentedFileSystem(new LinuxFileSystem());
+        string moved = _dir["moved"];
+        Directory.Move(Src, moved);
+        ImageKit.Backup(moved, image, ImageEncryption.Aes256, adjust: r => r with { Force = true }, engine: Engine(third));
+        Assert.True(third.Count(nameof(IFileSystem.ReadXattrs)) >= 52, $"only {third.Count(nameof(IFileSystem.ReadXattrs))} reads after a change of source");
+        Assert.Equal("", TreeState.Diff(TreeState.Read(moved), Restored(image, ImageKit.Snapshots(image, ImageEncryption.Aes256)[2].Id)));
+    }
+
+    [Fact]
+    public void UnchangedFolders_KeepTheirListing_ButNotWhatAFilterNowExcludes()
+    {
+        string image = _dir["f.psimg"];
+        ImageKit.Create(image, ImageLayout.SingleFile, ImageEncryption.Aes256);
+        new TreeBuilder(Src).File("d/a.txt", "alpha").File("d/b.log", "log").File("d/e/c.txt", "gamma").File("top.txt", "top");
+        var first = ImageKit.Backup(Src, image, ImageEncryption.Aes256);
+        var unchanged = ImageKit.Backup(Src, image, ImageEncryption.Aes256);
+        var filtered = ImageKit.Backup(Src, image, ImageEncryption.Aes256, adjust: r => r with { Exclude = new[] { "*.log" } });
+
+        Assert.Equal(CloneStatus.Success, filtered.Status);
+        var snapshots = ImageKit.Snapshots(image, ImageEncryption.Aes256);
+        Assert.Equal(3, snapshots.Count);
+        Assert.Equal(0, snapshots[1].AddedChunks);
+        Assert.Equal("", TreeState.Diff(TreeState.Read(Src), Restored(image, snapshots[1].Id)));
+        var last = Restored(image, snapshots[2].Id);
+        Assert.DoesNotContain("d/b.log", last.Items.Keys);
+        Assert.Contains("d/a.txt", last.Items.Keys);
+        Assert.Contains("d/e/c.txt", last.Items.Keys);
     }
 
     private TreeState Restored(string image, string id)
