@@ -259,6 +259,27 @@ public sealed class XattrAndFaultTests : IDisposable
         Assert.Empty(noop.Actions());
     }
 
+    /// <summary>The run's end is recorded after the folder pass: a no-op right after an initial clone
+    /// reads no extended attributes but the roots' (the folders the first run stamped are not "changed").</summary>
+    [Fact]
+    public void NoOpAfterAnInitialClone_ReadsNoExtendedAttributes_ButTheRoots()
+    {
+        var tree = new TreeBuilder(Src);
+        for (int i = 0; i < 30; i++) tree.File($"a{i % 5}/b{i % 3}/{i}.txt", $"{i}");
+        tree.Xattr("a1/b1/1.txt", "user.k", "v");
+        Thread.Sleep(20);
+        Assert.Equal(CloneStatus.Success, Run(new InstrumentedFileSystem(new LinuxFileSystem())).Status);
+        Thread.Sleep(20);
+
+        var counting = new InstrumentedFileSystem(new LinuxFileSystem());
+        var read = new System.Collections.Concurrent.ConcurrentBag<string>();
+        counting.Fault = (op, p) => { if (op == nameof(IFileSystem.ReadXattrs)) read.Add(Path.GetRelativePath(_dir.Path, p)); return null; };
+        var events = new RecordingEvents();
+        Run(counting, events);
+        Assert.Empty(events.Actions());
+        Assert.Equal(new[] { "dst", "src" }, read.Order(StringComparer.Ordinal));
+    }
+
     [Fact]
     public void TransientErrors_AreRetried_ThenTheItemSucceeds()
     {

@@ -37,11 +37,16 @@ public sealed class CloneEngine
         ValidateOptions(request);
 
         var marker = paths.DestinationExists && !isImage ? DestinationMarker.TryRead(paths.Destination) : null;
+        // Extended attributes change only an item's status-change time, so only items changed since
+        // the last complete run are compared (FolderDestination.XattrsUnchangedBeforeNs). The margins
+        // allow for a file server's clock (1 h), and locally for changes made in the second before a
+        // run began and for the kernel stamping times from a clock that lags by up to one tick (20 ms).
+        bool network = !isImage && (_fs.IsNetworkPath(paths.Source) || (paths.DestinationExists && _fs.IsNetworkPath(paths.Destination)));
         using ICloneDestination destination = isImage
             ? new ImageDestination(_fs, request, paths.Destination, XattrClockMargin)
             : new FolderDestination(_fs, request, paths.Destination, marker, filter.Signature,
-                XattrClockMargin ?? (_fs.IsNetworkPath(paths.Source) || (paths.DestinationExists && _fs.IsNetworkPath(paths.Destination))
-                    ? TimeSpan.FromHours(1) : TimeSpan.FromSeconds(1)));
+                XattrClockMargin ?? (network ? TimeSpan.FromHours(1) : TimeSpan.FromSeconds(1)),
+                XattrClockMargin ?? (network ? TimeSpan.FromHours(1) : TimeSpan.FromMilliseconds(20)));
         bool locked = false;
         if (!request.DryRun && destination.IsKnown)
         {
@@ -93,6 +98,9 @@ public sealed class CloneEngine
             SourceRoot = paths.Source,
             DestinationRoot = paths.Destination,
         };
+        events.Verbose(settings.XattrsUnchangedBeforeNs.Source == long.MinValue
+            ? "Extended attributes are compared for every item (no complete run with these filters is recorded)."
+            : $"Extended attributes are compared for items changed since {DateTimeOffset.FromUnixTimeMilliseconds(settings.XattrsUnchangedBeforeNs.Source / 1_000_000):O} (source) and {DateTimeOffset.FromUnixTimeMilliseconds(settings.XattrsUnchangedBeforeNs.Destination / 1_000_000):O} (destination).");
         clock.Restart();
         var plan = ClonePlanner.Plan(sourceScan.Root, existing, settings, _fs, cancel);
         events.Verbose($"Planned {plan.ChangeCount} changes ({ByteSize.Format(plan.BytesToCopy)} to copy) in {clock.ElapsedMilliseconds} ms.");

@@ -27,11 +27,19 @@ internal sealed class FolderDestination : ICloneDestination
 
     private readonly string _filterSignature;
     private readonly TimeSpan _clockMargin;
+    private readonly TimeSpan _endMargin;
     private ClonePlan? _plan;
 
-    public FolderDestination(IFileSystem fs, CloneRequest request, string root, DestinationMarker? marker, string filterSignature, TimeSpan clockMargin)
+    /// <param name="clockMargin">How far before the last complete run's start a source change may
+    /// carry a status-change time (clock skew to a file server, coarse time stamps).</param>
+    /// <param name="endMargin">The same for destination items and the run's end; at least the
+    /// destination's time resolution is added. Items this run wrote have times before its end, so
+    /// this margin stays small on a local disk, where the kernel's clock stamps the times.</param>
+    public FolderDestination(IFileSystem fs, CloneRequest request, string root, DestinationMarker? marker, string filterSignature,
+        TimeSpan clockMargin, TimeSpan endMargin)
     {
         _clockMargin = clockMargin;
+        _endMargin = endMargin;
         _filterSignature = filterSignature;
         _fs = fs;
         _request = request;
@@ -129,7 +137,8 @@ internal sealed class FolderDestination : ICloneDestination
     public (long Source, long Destination) XattrsUnchangedBeforeNs =>
         Marker is { LastCompleteRun: { } start, LastCompleteRunEnd: { } end } m && m.FilterSignature == _filterSignature
             && ClonePaths.SamePath(m.Source, _request.Source)
-            ? ((start - _clockMargin).ToUnixTimeMilliseconds() * 1_000_000, (end - _clockMargin).ToUnixTimeMilliseconds() * 1_000_000)
+            ? ((start - _clockMargin).ToUnixTimeMilliseconds() * 1_000_000,
+               (end - _endMargin - TimeSpan.FromTicks(Traits.TimeResolutionNs / 100)).ToUnixTimeMilliseconds() * 1_000_000)
             : (long.MinValue, long.MinValue);
 
     /// <summary>Folders whose entries or own metadata this run changes: only these are read again
@@ -347,11 +356,16 @@ internal sealed class FolderDestination : ICloneDestination
     public DestinationSummary Finish(FsEntry sourceRoot, bool completed, CancellationToken cancel)
     {
         _writer?.Dispose();
-        // A complete run that changed something moves the "compared up to" time forward; a run with
-        // nothing to do leaves the marker (and everything else) untouched.
-        if (completed && _plan is { } plan && (plan.ChangeCount > 0 || Marker?.LastCompleteRun is null))
-            WriteMarker(_started, DateTimeOffset.Now);
         StampFolders(sourceRoot, _scan?.Root, "", cancel);
+        // A complete run that changed something moves the "compared up to" time forward; a run with
+        // nothing to do leaves the marker (and everything else) untouched. The end is taken after the
+        // folder pass, so the folders it stamped count as unchanged next time; writing the marker
+        // changes the root folder, which is stamped again.
+        if (completed && _plan is { } plan && (plan.ChangeCount > 0 || Marker?.LastCompleteRun is null))
+        {
+            WriteMarker(_started, DateTimeOffset.Now);
+            RestampRootTime(sourceRoot);
+        }
         // 100 ns (NTFS, .NET) loses nothing in practice; milliseconds or seconds (FAT, HFS+, ext3) do.
         if (Traits.TimeResolutionNs > 1_000) AddLoss(MetadataLoss.Timestamps);
         return new DestinationSummary
@@ -378,6 +392,11 @@ internal sealed class FolderDestination : ICloneDestination
             }
         }
         cancel.ThrowIfCancellationRequested();
+        StampFolder(source, scanned, relative);
+    }
+
+    private void StampFolder(FsEntry source, FsEntry? scanned, string relative)
+    {
         string path = relative.Length == 0 ? _root : Full(relative);
         bool created = relative.Length > 0 && _createdFolders.ContainsKey(relative);
         bool isRoot = relative.Length == 0;
@@ -407,6 +426,21 @@ internal sealed class FolderDestination : ICloneDestination
         catch (PlatformIOException ex)
         {
             _finishWarnings.Add($"Could not set the metadata of folder '{path}': {ex.Message}");
+        }
+    }
+
+    /// <summary>Writing the marker changed the root folder's modified time: set it back.</summary>
+    private void RestampRootTime(FsEntry source)
+    {
+        var current = _fs.TryGetEntry(_root, withXattrs: false);
+        if (current is not { Kind: ItemType.Directory } || Math.Abs(current.MTimeNs - source.MTimeNs) < Math.Max(1, Traits.TimeResolutionNs)) return;
+        try
+        {
+            AddLoss(_fs.ApplyMetadata(_root, source, MetadataParts.Times));
+        }
+        catch (PlatformIOException ex)
+        {
+            _finishWarnings.Add($"Could not set the metadata of folder '{_root}': {ex.Message}");
         }
     }
 
