@@ -21,7 +21,7 @@
 #   --loop-ext4  work inside a fresh journaled ext4 of GIB GiB (sparse image
 #                next to the work folder, loop device, direct I/O); needs root.
 #                Required for figures worth quoting (see bench/README.md):
-#                small needs ~4 GiB, medium ~16 GiB
+#                small needs ~4 GiB, medium ~20 GiB
 #   --seed       dataset seed (default 1; the 1% change uses seed + 1)
 #   --workdir    where the work folder goes (default: a new folder under
 #                ${TMPDIR:-/tmp})
@@ -48,6 +48,10 @@
 #   psclone --safetynet off 1% change                      (each run starts
 #       from the pre-mutation clone, re-made untimed as `cp -al` hard links;
 #       the script checks afterwards that no run wrote into a shared inode)
+#   rsync 1% change, in place | rsync --backup 1% change, in place |
+#   psclone 1% change, in place                            (the same change
+#       on a destination the tool itself brought back to the pre-change state
+#       before each run, untimed, as on a real disk: see bench/README.md)
 #   psclone --version                                      (.NET start-up)
 #
 # Timing: wall clock from spawn to exit (perf_counter), user/sys CPU from
@@ -79,139 +83,10 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-die() { log "ERROR: $*"; exit 1; }
-have() { command -v "$1" >/dev/null 2>&1; }
-case $SCALE in small|medium|large) ;; *) die "--scale takes small or medium (or large), not '$SCALE'" ;; esac
-[[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "--runs takes a whole number >= 1, not '$RUNS'"
-[[ $IDLE_WAIT =~ ^[0-9]+$ ]] || die "--idle-wait takes whole seconds, not '$IDLE_WAIT'"
-[ -z "$NICE" ] || [[ $NICE =~ ^-?[0-9]+$ ]] || die "--nice takes a nice level (-20..19), not '$NICE'"
-[ -z "$NICE" ] || [ "$NICE" -ge 0 ] || [ "$(id -u)" = 0 ] || die "--nice $NICE needs root"
-[[ $SEED =~ ^[0-9]+$ ]] || die "--seed takes a whole number, not '$SEED'"
-[ -z "$LOOP_GIB" ] || [[ $LOOP_GIB =~ ^[1-9][0-9]*$ ]] || die "--loop-ext4 takes a size in GiB, not '$LOOP_GIB'"
-for t in python3 rsync cp find sync md5sum; do have "$t" || die "$t is required"; done
-[ -x /usr/bin/time ] || die "GNU time (/usr/bin/time) is required: apt-get install time"
-if [ -n "$LOOP_GIB" ]; then
-  [ "$(id -u)" = 0 ] || die "--loop-ext4 needs root (it runs mkfs.ext4, losetup and mount)"
-  for t in mkfs.ext4 losetup mount umount; do have "$t" || die "$t is required for --loop-ext4"; done
-fi
-if [ -n "$PSCLONE" ]; then
-  [ -x "$PSCLONE" ] || die "--psclone '$PSCLONE' is not an executable file"
-  PSCLONE=$(cd "$(dirname "$PSCLONE")" && pwd)/$(basename "$PSCLONE")
-else
-  have dotnet || die "dotnet is needed to publish psclone (or pass --psclone PATH)"
-fi
-want() { [ -z "$ONLY" ] || grep -qE -- "$ONLY" <<<"$1"; }
-
-# ---------------------------------------------------------------- work folder
-# BASE holds the run log, the per-run records, the published psclone and (with
-# --loop-ext4) the image; W is the folder the benchmark works in (the mount).
-if [ -z "$WORKDIR" ]; then
-  BASE=$(mktemp -d "${TMPDIR:-/tmp}/clone-bench.XXXXXX")
-else
-  mkdir -p "$WORKDIR"
-  BASE=$(mktemp -d "$(cd "$WORKDIR" && pwd)/clone-bench.XXXXXX")
-fi
-case $BASE in *[[:space:]\'\"\\\$\`]*) die "the work folder path must not contain spaces, quotes, \$ or backquotes: $BASE" ;; esac
-W="$BASE/work" LOG="$BASE/run.log" RAW="$BASE/runs.tsv"
-mkdir -p "$W"
-LOOPDEV=""
-# shellcheck disable=SC2317  # called by the EXIT trap
-cleanup() {
-  if [ "$KEEP" = 1 ]; then
-    log "kept $BASE${LOOPDEV:+ ($W is mounted from $LOOPDEV; umount $W && losetup -d $LOOPDEV)}"; return
-  fi
-  if [ -n "$LOOPDEV" ]; then
-    umount "$W" && losetup -d "$LOOPDEV"
-  fi
-  rm -rf "$BASE"
-}
-trap cleanup EXIT
-if [ -n "$LOOP_GIB" ]; then
-  # journaled ext4 with its tables written up front (no lazy init running in
-  # the background); direct I/O keeps the image out of the page cache twice
-  truncate -s "${LOOP_GIB}G" "$BASE/work.img"
-  mkfs.ext4 -q -F -E lazy_itable_init=0,lazy_journal_init=0 "$BASE/work.img"
-  LOOPDEV=$(losetup --direct-io=on -f --show "$BASE/work.img")
-  mount "$LOOPDEV" "$W"
-fi
-: >"$LOG"
-printf 'row\trun\twall_s\tuser_s\tsys_s\tmaxrss_kib\texit\tothers_cpu_s\n' >"$RAW"
-
-# The timer: runs CMD (a plain command line, no shell syntax) under GNU time,
-# which execs it straight from a small forked process: the peak RSS GNU time
-# reports (%M) is the tool's own. (A child spawned from python would inherit
-# python's ~14 MB high-water mark into ru_maxrss across exec.) Wall time from
-# spawn to reap (perf_counter); user/sys CPU from wait4 (GNU time's own share
-# is ~1 ms). Other load: the CPU time the whole machine spent busy during the
-# run (/proc/stat, steal included) minus the tool's own. With --idle-wait S it
-# first waits (up to S seconds) for a second in which the machine keeps less
-# than 10% of its CPUs busy. Appends one line to RAW; fails when CMD fails.
-cat >"$BASE/timer.py" <<'EOF_TIMER'
-import os, shlex, sys, time
-name, run, cmd, raw, log, rssfile, idle_wait = sys.argv[1:8]
-idle_wait = float(idle_wait)
-hz = os.sysconf("SC_CLK_TCK")
-ncpu = os.cpu_count() or 1
-
-def busy():  # seconds all CPUs were busy since boot (user nice system irq softirq steal)
-    f = open("/proc/stat").readline().split()
-    return sum(int(f[i]) for i in (1, 2, 3, 6, 7, 8)) / hz
-
-deadline = time.monotonic() + idle_wait
-while idle_wait > 0:
-    b0, t0 = busy(), time.monotonic()
-    time.sleep(1.0)
-    if (busy() - b0) / ((time.monotonic() - t0) * ncpu) < 0.10:
-        break
-    if time.monotonic() >= deadline:
-        with open(log, "a") as f:
-            f.write("timer: machine still busy after %g s; timing %s run %s anyway\n" % (idle_wait, name, run))
-        break
-out = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-acts = [(os.POSIX_SPAWN_OPEN, 0, "/dev/null", os.O_RDONLY, 0),
-        (os.POSIX_SPAWN_DUP2, out, 1), (os.POSIX_SPAWN_DUP2, out, 2)]
-nice = os.environ.get("CLONE_BENCH_NICE", "")
-argv = ["/usr/bin/time", "-f", "%M", "-o", rssfile, "--"] + (["nice", "-n", nice] if nice else []) + shlex.split(cmd)
-b0 = busy()
-t0 = time.perf_counter()
-pid = os.posix_spawn(argv[0], argv, os.environ, file_actions=acts)
-_, status, ru = os.wait4(pid, 0)
-wall = time.perf_counter() - t0
-others = max(0.0, busy() - b0 - ru.ru_utime - ru.ru_stime)
-rc = os.waitstatus_to_exitcode(status)
-rss = open(rssfile).read().split()[-1] if rc == 0 else "0"
-with open(raw, "a") as f:
-    f.write("%s\t%s\t%.6f\t%.6f\t%.6f\t%s\t%d\t%.2f\n" % (name, run, wall, ru.ru_utime, ru.ru_stime, rss, rc, others))
-sys.exit(0 if rc == 0 else 1)
-EOF_TIMER
-
-# untimed CMD: state preparation; output goes to the log
-untimed() { bash -c "$1" >>"$LOG" 2>&1 || die "untimed step failed: $1 (see $LOG)"; }
-# timed NAME RUN PREP CMD: PREP untimed, then CMD timed (RUN 0 = warm-up, not counted)
-timed() {
-  local name=$1 run=$2 prep=$3 cmd=$4
-  [ -n "$prep" ] && untimed "$prep"
-  echo "== $name (run $run): $cmd" >>"$LOG"
-  CLONE_BENCH_NICE=$NICE python3 "$BASE/timer.py" "$name" "$run" "$cmd" "$RAW" "$LOG" "$BASE/rss" "$IDLE_WAIT" || die "'$name' failed in run $run: $cmd (see $LOG)"
-}
-# rounds ROW... : RUNS rounds; in round r the rows run in the order rotated by
-# r, so no tool always goes first. Each ROW names an associative-array entry
-# in PREP/CMD. Rows --only excludes are left out.
-declare -A PREP CMD
-rounds() {
-  local rows=() r k n
-  for r in "$@"; do want "$r" && rows+=("$r"); done
-  n=${#rows[@]}
-  [ "$n" -gt 0 ] || return 0
-  log "timing: ${rows[*]} ($RUNS rounds)"
-  for ((r = 1; r <= RUNS; r++)); do
-    for ((k = 0; k < n; k++)); do
-      local row=${rows[$(((r - 1 + k) % n))]}
-      timed "$row" "$r" "${PREP[$row]}" "${CMD[$row]}"
-    done
-  done
-}
+. "$HERE/benchlib.sh"
+have md5sum || die "md5sum is required"
+[ -n "$PSCLONE" ] || have dotnet || die "dotnet is needed to publish psclone (or pass --psclone PATH)"
+bench_workdir clone-bench
 
 # ---------------------------------------------------------------- psclone
 if [ -z "$PSCLONE" ]; then
@@ -298,7 +173,7 @@ R="$W/rsync-dst" P="$W/psclone-dst" C="$W/cp-dst"
 PREP["cp -a initial"]="rm -rf $C && sync";        CMD["cp -a initial"]="cp -a $SRC $C"
 PREP["rsync initial"]="rm -rf $R && sync";        CMD["rsync initial"]="rsync -aHAX $SRC/ $R/"
 PREP["psclone initial"]="rm -rf $P && sync";      CMD["psclone initial"]="$PS $SRC $P $PSOPT"
-rounds "cp -a initial" "rsync initial" "psclone initial"
+rounds "$RUNS" "cp -a initial" "rsync initial" "psclone initial"
 untimed "rm -rf $C && sync"
 [ -d "$R" ] || untimed "rsync -aHAX $SRC/ $R/"
 [ -d "$P" ] || untimed "$PS $SRC $P $PSOPT"
@@ -309,9 +184,8 @@ untimed sync
 # ---------------------------------------------------------------- no-op rerun
 PREP["rsync no-op"]="";   CMD["rsync no-op"]="rsync -aHAX --delete $SRC/ $R/"
 PREP["psclone no-op"]=""; CMD["psclone no-op"]="$PS $SRC $P $PSOPT"
-want "rsync no-op" && timed "rsync no-op" 0 "" "${CMD["rsync no-op"]}"
-want "psclone no-op" && timed "psclone no-op" 0 "" "${CMD["psclone no-op"]}"
-rounds "rsync no-op" "psclone no-op"
+warmup "rsync no-op" "psclone no-op"
+rounds "$RUNS" "rsync no-op" "psclone no-op"
 same_as_source "$R"
 psclone_matches "$P"
 
@@ -330,8 +204,27 @@ CMD["psclone 1% change"]="$PS $SRC $M3 $PSOPT"
 PREP["psclone --safetynet off 1% change"]="rm -rf $M4 && cp -al $P $M4 && sync"
 CMD["psclone --safetynet off 1% change"]="$PS $SRC $M4 $PSOPT --safetynet off"
 CHANGE_ROWS=("rsync 1% change" "rsync --backup 1% change" "psclone 1% change" "psclone --safetynet off 1% change")
+# The same change applied in place: every run starts from a destination that
+# its own tool brought back to the pre-change state, as on a real disk, where
+# only the items the change touched are newer than the last run. Untimed before
+# each run: the source goes back to the pre-change tree (rsync from the pristine
+# rsync clone R, which holds exactly that tree), the tool clones it into its
+# destination (psclone's SafetyNet folder is then removed, rsync's backup
+# folder too), and the source goes forward again to the changed tree (rsync
+# from POST, a copy taken right after the mutation). The hard-link rows above
+# cannot show this: cp -al gives every item of the copy a new status-change
+# time, so psclone compares the extended attributes of all of them.
+IR="$W/ip-rsync" IP="$W/ip-psclone" POST="$W/src-post"
+TO_PRE="rsync -aHAX --delete $R/ $SRC/" TO_POST="rsync -aHAX --delete $POST/ $SRC/"
+PREP["rsync 1% change, in place"]="$TO_PRE && rsync -aHAX --delete $SRC/ $IR/ && $TO_POST && sync"
+CMD["rsync 1% change, in place"]="rsync -aHAX --delete $SRC/ $IR/"
+PREP["rsync --backup 1% change, in place"]="rm -rf $IR.bak && $TO_PRE && rsync -aHAX --delete $SRC/ $IR/ && $TO_POST && sync"
+CMD["rsync --backup 1% change, in place"]="rsync -aHAX --delete --backup --backup-dir=$IR.bak $SRC/ $IR/"
+PREP["psclone 1% change, in place"]="$TO_PRE && $PS $SRC $IP $PSOPT && rm -rf '$IP/_PSClone SafetyNet' && $TO_POST && sync"
+CMD["psclone 1% change, in place"]="$PS $SRC $IP $PSOPT"
+INPLACE_ROWS=("rsync 1% change, in place" "rsync --backup 1% change, in place" "psclone 1% change, in place")
 any_change=0
-for r in "${CHANGE_ROWS[@]}"; do want "$r" && any_change=1; done
+for r in "${CHANGE_ROWS[@]}" "${INPLACE_ROWS[@]}"; do want "$r" && any_change=1; done
 manifest() { # DIR: names, types, sizes, modes, owners, mtimes, link targets and content hashes
   (cd "$1" && find . ! -name .psclone.lock -printf '%p\t%y\t%s\t%m\t%U\t%G\t%T@\t%l\n' | LC_ALL=C sort \
     && find . -type f ! -name .psclone.lock -print0 | LC_ALL=C sort -z | xargs -0 -r md5sum)
@@ -340,10 +233,17 @@ if [ "$any_change" = 1 ]; then
   log "manifests of the pristine clones (untimed)"
   manifest "$R" >"$BASE/rsync-dst.manifest"
   manifest "$P" >"$BASE/psclone-dst.manifest"
+  for r in "${INPLACE_ROWS[@]}"; do want "$r" && in_place=1; done
+  if [ -n "${in_place:-}" ]; then
+    log "pre-change clones for the in-place rows (untimed)"
+    untimed "rsync -aHAX $SRC/ $IR/ && $PS $SRC $IP $PSOPT"
+  fi
   log "mutating 1% of the dataset (seed $((SEED + 1)))"
   python3 "$DATASET_TOOLS/mutate-dataset" "$SRC" --percent 1 --seed $((SEED + 1)) 2>&1 | tee -a "$LOG" >&2
+  [ -z "${in_place:-}" ] || untimed "rsync -aHAX $SRC/ $POST/"
   sync
-  rounds "${CHANGE_ROWS[@]}"
+  rounds "$RUNS" "${CHANGE_ROWS[@]}"
+  rounds "$RUNS" "${INPLACE_ROWS[@]}"
   log "checking the results and the pristine clones (untimed)"
   manifest "$R" | cmp -s - "$BASE/rsync-dst.manifest" || die "a 1%-change run wrote into $R through a shared inode; the hard-link copies are unsound here"
   manifest "$P" | cmp -s - "$BASE/psclone-dst.manifest" || die "a 1%-change run wrote into $P through a shared inode; the hard-link copies are unsound here"
@@ -351,6 +251,11 @@ if [ "$any_change" = 1 ]; then
   want "rsync --backup 1% change" && same_as_source "$M2"
   want "psclone 1% change" && psclone_matches "$M3"
   want "psclone --safetynet off 1% change" && psclone_matches "$M4"
+  if [ -n "${in_place:-}" ]; then
+    untimed "$TO_POST"
+    { want "rsync 1% change, in place" || want "rsync --backup 1% change, in place"; } && same_as_source "$IR"
+    want "psclone 1% change, in place" && psclone_matches "$IP"
+  fi
   log "1% change results match the source; pristine clones unchanged"
 fi
 
@@ -404,6 +309,8 @@ comps = [
     ("1% change vs rsync --delete", "psclone 1% change", "rsync 1% change", 0.6),
     ("1% change vs rsync --delete --backup", "psclone 1% change", "rsync --backup 1% change", 0.6),
     ("1% change, --safetynet off, vs rsync --delete", "psclone --safetynet off 1% change", "rsync 1% change", None),
+    ("1% change in place vs rsync --delete in place", "psclone 1% change, in place", "rsync 1% change, in place", 0.6),
+    ("1% change in place vs rsync --backup in place", "psclone 1% change, in place", "rsync --backup 1% change, in place", 0.6),
 ]
 hdr = ["comparison", "pairs", "paired_ratio_median", "paired_min", "paired_max", "ratio_of_medians", "cpu_ratio", "goal", "result"]
 body = []
@@ -436,7 +343,7 @@ if scale == "medium":
 EOF
 echo >&2
 echo "commands (W = $W):" >&2
-for n in "cp -a initial" "rsync initial" "psclone initial" "rsync no-op" "psclone no-op" "${CHANGE_ROWS[@]}"; do
+for n in "cp -a initial" "rsync initial" "psclone initial" "rsync no-op" "psclone no-op" "${CHANGE_ROWS[@]}" "${INPLACE_ROWS[@]}"; do
   want "$n" && printf '  %-36s %s\n' "$n:" "${CMD[$n]//$W/\$W}" >&2
 done
 if [ -n "$RESULTS" ]; then

@@ -99,151 +99,19 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-die() { log "ERROR: $*"; exit 1; }
-have() { command -v "$1" >/dev/null 2>&1; }
-case $SCALE in small|medium|large) ;; *) die "--scale takes small or medium (or large), not '$SCALE'" ;; esac
-[[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "--runs takes a whole number >= 1, not '$RUNS'"
+. "$HERE/benchlib.sh"
 [[ $SLOW_RUNS =~ ^[1-9][0-9]*$ ]] || die "--slow-runs takes a whole number >= 1, not '$SLOW_RUNS'"
-[[ $IDLE_WAIT =~ ^[0-9]+$ ]] || die "--idle-wait takes whole seconds, not '$IDLE_WAIT'"
-[ -z "$NICE" ] || [[ $NICE =~ ^-?[0-9]+$ ]] || die "--nice takes a nice level (-20..19), not '$NICE'"
-[ -z "$NICE" ] || [ "$NICE" -ge 0 ] || [ "$(id -u)" = 0 ] || die "--nice $NICE needs root"
-[[ $SEED =~ ^[0-9]+$ ]] || die "--seed takes a whole number, not '$SEED'"
-[ -z "$LOOP_GIB" ] || [[ $LOOP_GIB =~ ^[1-9][0-9]*$ ]] || die "--loop-ext4 takes a size in GiB, not '$LOOP_GIB'"
 declare -A USE
 IFS=, read -r -a tool_list <<<"$TOOLS"
 for t in "${tool_list[@]}"; do
   case $t in psclone|psclone-bundle|psclone-kdf|restic|borg) USE[$t]=1 ;; *) die "--tools: unknown tool '$t' (psclone, psclone-bundle, psclone-kdf, restic, borg)" ;; esac
 done
 [ -n "${USE[restic]:-}" ] || log "warning: restic is not in --tools: no ratios can be computed"
-for t in python3 rsync cp find sync; do have "$t" || die "$t is required"; done
 [ -z "${USE[restic]:-}" ] || have restic || die "restic is required (apt-get install restic), or leave it out of --tools"
 [ -z "${USE[borg]:-}" ] || have borg || die "borg is required (apt-get install borgbackup), or leave it out of --tools"
-[ -x /usr/bin/time ] || die "GNU time (/usr/bin/time) is required: apt-get install time"
-if [ -n "$LOOP_GIB" ]; then
-  [ "$(id -u)" = 0 ] || die "--loop-ext4 needs root (it runs mkfs.ext4, losetup and mount)"
-  for t in mkfs.ext4 losetup mount umount; do have "$t" || die "$t is required for --loop-ext4"; done
-fi
-if [ -n "$PSCLONE" ]; then
-  [ -x "$PSCLONE" ] || die "--psclone '$PSCLONE' is not an executable file"
-  PSCLONE=$(cd "$(dirname "$PSCLONE")" && pwd)/$(basename "$PSCLONE")
-else
-  have dotnet || die "dotnet is needed to publish psclone (or pass --psclone PATH)"
-fi
-want() { [ -z "$ONLY" ] || grep -qE -- "$ONLY" <<<"$1"; }
+[ -n "$PSCLONE" ] || have dotnet || die "dotnet is needed to publish psclone (or pass --psclone PATH)"
 uses() { [ -n "${USE[$1]:-}" ]; }
-
-# ---------------------------------------------------------------- work folder
-# BASE holds the run log, the per-run records, the published psclone and (with
-# --loop-ext4) the file system image; W is the folder the benchmark works in.
-if [ -z "$WORKDIR" ]; then
-  BASE=$(mktemp -d "${TMPDIR:-/tmp}/image-bench.XXXXXX")
-else
-  mkdir -p "$WORKDIR"
-  BASE=$(mktemp -d "$(cd "$WORKDIR" && pwd)/image-bench.XXXXXX")
-fi
-case $BASE in *[[:space:]\'\"\\\$\`]*) die "the work folder path must not contain spaces, quotes, \$ or backquotes: $BASE" ;; esac
-W="$BASE/work" LOG="$BASE/run.log" RAW="$BASE/runs.tsv"
-mkdir -p "$W"
-LOOPDEV=""
-# shellcheck disable=SC2317  # called by the EXIT trap
-cleanup() {
-  if [ "$KEEP" = 1 ]; then
-    log "kept $BASE${LOOPDEV:+ ($W is mounted from $LOOPDEV; umount $W && losetup -d $LOOPDEV)}"; return
-  fi
-  if [ -n "$LOOPDEV" ]; then
-    umount "$W" && losetup -d "$LOOPDEV"
-  fi
-  rm -rf "$BASE"
-}
-trap cleanup EXIT
-if [ -n "$LOOP_GIB" ]; then
-  # journaled ext4 with its tables written up front (no lazy init running in
-  # the background); direct I/O keeps the image out of the page cache twice
-  truncate -s "${LOOP_GIB}G" "$BASE/work.img"
-  mkfs.ext4 -q -F -E lazy_itable_init=0,lazy_journal_init=0 "$BASE/work.img"
-  LOOPDEV=$(losetup --direct-io=on -f --show "$BASE/work.img")
-  mount "$LOOPDEV" "$W"
-fi
-: >"$LOG"
-printf 'row\trun\twall_s\tuser_s\tsys_s\tmaxrss_kib\texit\tothers_cpu_s\n' >"$RAW"
-
-# The timer: runs CMD (a plain command line, no shell syntax; use `env` for
-# variables and `env -C DIR` for a working folder) under GNU time, which execs
-# it from a small forked process, so the peak RSS GNU time reports (%M) is the
-# tool's own. Wall time from spawn to reap (perf_counter); user/sys CPU from
-# wait4. Other load: the CPU time the whole machine was busy during the run
-# (/proc/stat, steal included) minus the tool's own. With --idle-wait S it
-# first waits (up to S seconds) for a second in which the machine keeps less
-# than 10% of its CPUs busy. Appends one line to RAW; fails when CMD fails.
-cat >"$BASE/timer.py" <<'EOF_TIMER'
-import os, shlex, sys, time
-name, run, cmd, raw, log, rssfile, idle_wait = sys.argv[1:8]
-idle_wait = float(idle_wait)
-hz = os.sysconf("SC_CLK_TCK")
-ncpu = os.cpu_count() or 1
-
-def busy():  # seconds all CPUs were busy since boot (user nice system irq softirq steal)
-    f = open("/proc/stat").readline().split()
-    return sum(int(f[i]) for i in (1, 2, 3, 6, 7, 8)) / hz
-
-deadline = time.monotonic() + idle_wait
-while idle_wait > 0:
-    b0, t0 = busy(), time.monotonic()
-    time.sleep(1.0)
-    if (busy() - b0) / ((time.monotonic() - t0) * ncpu) < 0.10:
-        break
-    if time.monotonic() >= deadline:
-        with open(log, "a") as f:
-            f.write("timer: machine still busy after %g s; timing %s run %s anyway\n" % (idle_wait, name, run))
-        break
-out = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-acts = [(os.POSIX_SPAWN_OPEN, 0, "/dev/null", os.O_RDONLY, 0),
-        (os.POSIX_SPAWN_DUP2, out, 1), (os.POSIX_SPAWN_DUP2, out, 2)]
-nice = os.environ.get("IMAGE_BENCH_NICE", "")
-argv = ["/usr/bin/time", "-f", "%M", "-o", rssfile, "--"] + (["nice", "-n", nice] if nice else []) + shlex.split(cmd)
-b0 = busy()
-t0 = time.perf_counter()
-pid = os.posix_spawn(argv[0], argv, os.environ, file_actions=acts)
-_, status, ru = os.wait4(pid, 0)
-wall = time.perf_counter() - t0
-others = max(0.0, busy() - b0 - ru.ru_utime - ru.ru_stime)
-rc = os.waitstatus_to_exitcode(status)
-rss = open(rssfile).read().split()[-1] if rc == 0 else "0"
-with open(raw, "a") as f:
-    f.write("%s\t%s\t%.6f\t%.6f\t%.6f\t%s\t%d\t%.2f\n" % (name, run, wall, ru.ru_utime, ru.ru_stime, rss, rc, others))
-sys.exit(0 if rc == 0 else 1)
-EOF_TIMER
-
-# untimed CMD: state preparation; output goes to the log
-untimed() { bash -c "$1" >>"$LOG" 2>&1 || die "untimed step failed: $1 (see $LOG)"; }
-# timed NAME RUN PREP CMD: PREP untimed, then CMD timed (RUN 0 = warm-up, not counted)
-timed() {
-  local name=$1 run=$2 prep=$3 cmd=$4
-  [ -n "$prep" ] && untimed "$prep"
-  echo "== $name (run $run): $cmd" >>"$LOG"
-  IMAGE_BENCH_NICE=$NICE python3 "$BASE/timer.py" "$name" "$run" "$cmd" "$RAW" "$LOG" "$BASE/rss" "$IDLE_WAIT" \
-    || die "'$name' failed in run $run: $cmd (see $LOG)"
-}
-# rounds N ROW... : N rounds; in round r the rows run in the order rotated by
-# r, so no tool always goes first. Each ROW names an entry of PREP/CMD.
-declare -A PREP CMD
-rounds() {
-  local n_runs=$1 rows=() r k n
-  shift
-  for r in "$@"; do want "$r" && rows+=("$r"); done
-  n=${#rows[@]}
-  [ "$n" -gt 0 ] || return 0
-  log "timing: ${rows[*]} ($n_runs rounds)"
-  for ((r = 1; r <= n_runs; r++)); do
-    for ((k = 0; k < n; k++)); do
-      local row=${rows[$(((r - 1 + k) % n))]}
-      timed "$row" "$r" "${PREP[$row]}" "${CMD[$row]}"
-    done
-  done
-}
-# warmup ROW... : one uncounted run of each row
-warmup() { local r; for r in "$@"; do want "$r" && timed "$r" 0 "${PREP[$r]}" "${CMD[$r]}"; done; return 0; }
+bench_workdir image-bench
 
 # ---------------------------------------------------------------- psclone
 PS_TOOLS=()
