@@ -137,9 +137,12 @@ internal sealed class FolderDestination : ICloneDestination
     public (long Source, long Destination) XattrsUnchangedBeforeNs =>
         Marker is { LastCompleteRun: { } start, LastCompleteRunEnd: { } end } m && m.FilterSignature == _filterSignature
             && ClonePaths.SamePath(m.Source, _request.Source)
-            ? ((start - _clockMargin).ToUnixTimeMilliseconds() * 1_000_000,
-               (end - _endMargin - TimeSpan.FromTicks(Traits.TimeResolutionNs / 100)).ToUnixTimeMilliseconds() * 1_000_000)
+            ? (UnixNs(start - _clockMargin), UnixNs(end - _endMargin - TimeSpan.FromTicks(Traits.TimeResolutionNs / 100)))
             : (long.MinValue, long.MinValue);
+
+    /// <summary>Nanoseconds since the Unix epoch, to the 100 ns the marker keeps (not rounded to
+    /// milliseconds: an item stamped in the millisecond the run ended is still before its end).</summary>
+    private static long UnixNs(DateTimeOffset time) => (time.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) * 100;
 
     /// <summary>Folders whose entries or own metadata this run changes: only these are read again
     /// for the final folder pass; the others are known from the scan.</summary>

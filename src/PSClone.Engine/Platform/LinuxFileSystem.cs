@@ -114,8 +114,7 @@ internal sealed unsafe class LinuxFileSystem : IFileSystem
     public FsEntry? TryGetEntry(string path, bool withXattrs)
     {
         Statx st;
-        var z = Z(path);
-        fixed (byte* p = z)
+        fixed (byte* p = ZTemp(path))
         {
             if (StatxAt(AtFdCwd, p, AtSymlinkNoFollow, StatxBasicStats, &st) != 0)
             {
@@ -125,7 +124,7 @@ internal sealed unsafe class LinuxFileSystem : IFileSystem
             }
             var entry = ToEntry(System.IO.Path.GetFileName(path.TrimEnd('/')), in st);
             if (entry.Kind == ItemType.SymbolicLink) entry.LinkTarget = ReadLink(AtFdCwd, p, path);
-            if (withXattrs && entry.Kind is ItemType.File or ItemType.Directory) entry.Xattrs = ReadXattrs(path);
+            if (withXattrs && entry.Kind is ItemType.File or ItemType.Directory) entry.Xattrs = ReadXattrs(p, -1, path);
             return entry;
         }
     }
@@ -172,17 +171,28 @@ internal sealed unsafe class LinuxFileSystem : IFileSystem
 
     public XattrSet ReadXattrs(string path)
     {
-        var z = Z(path);
-        fixed (byte* p = z)
-        {
-            byte* pp = p;
-            return ReadXattrs((b, n) => LListXattr(pp, b, n), (name, v, n) => LGetXattr(pp, name, v, n), path);
-        }
+        fixed (byte* p = ZTemp(path)) return ReadXattrs(p, -1, path);
     }
 
-    private delegate nint ListXattrs(byte* buffer, nint size);
+    [ThreadStatic] private static byte[]? t_path;
 
-    private delegate nint GetXattr(byte* name, byte* value, nint size);
+    /// <summary>The path as a NUL-terminated UTF-8 string in a buffer of this thread's, valid until its
+    /// next call: for the calls made for every item of a tree (no garbage per item).</summary>
+    private static byte[] ZTemp(string path)
+    {
+        int max = Encoding.UTF8.GetMaxByteCount(path.Length) + 1;
+        var buf = t_path;
+        if (buf is null || buf.Length < max) t_path = buf = new byte[Math.Max(max, 4096)];
+        buf[Encoding.UTF8.GetBytes(path, buf)] = 0;
+        return buf;
+    }
+
+    /// <summary>listxattr by path (<paramref name="path"/> not null, links not followed) or by open file.</summary>
+    private static nint ListXattrs(byte* path, int fd, byte* buffer, nint size) =>
+        path != null ? LListXattr(path, buffer, size) : FListXattr(fd, buffer, size);
+
+    private static nint GetXattr(byte* path, int fd, byte* name, byte* value, nint size) =>
+        path != null ? LGetXattr(path, name, value, size) : FGetXattr(fd, name, value, size);
 
     /// <summary>The attributes a clone keeps: "user." ones, POSIX ACLs (as rsync -A does), and as root
     /// the "trusted." and "security." ones (file capabilities, labels), as rsync -X does.</summary>
@@ -191,43 +201,45 @@ internal sealed unsafe class LinuxFileSystem : IFileSystem
         || name.SequenceEqual("system.posix_acl_access\0"u8) || name.SequenceEqual("system.posix_acl_default\0"u8)
         || (CanPreserveOwner && (name.StartsWith("trusted."u8) || name.StartsWith("security."u8)));
 
-    /// <summary>Reads the kept attributes through a list call and a get call (by path or by open file).</summary>
-    private XattrSet ReadXattrs(ListXattrs list, GetXattr get, string display)
+    /// <summary>Reads the kept attributes through a list call and a get call, by path (links not
+    /// followed) or, where <paramref name="path"/> is null, by open file. Nothing is allocated for an
+    /// item without kept attributes.</summary>
+    private XattrSet ReadXattrs(byte* path, int fd, string display)
     {
         var buf = Buffer;
         nint n;
-        fixed (byte* b = buf) n = list(b, buf.Length);
+        fixed (byte* b = buf) n = ListXattrs(path, fd, b, buf.Length);
         if (n < 0)
         {
             int errno = Marshal.GetLastPInvokeError();
             if (errno is 95 or 61) return XattrSet.Empty; // not supported / no data
             if (errno == 34) // ERANGE: a very long list
             {
-                n = list(null, 0);
+                n = ListXattrs(path, fd, null, 0);
                 buf = new byte[Math.Max(0, n)];
-                fixed (byte* b = buf) n = list(b, buf.Length);
+                fixed (byte* b = buf) n = ListXattrs(path, fd, b, buf.Length);
             }
             if (n < 0) throw Error("Cannot list extended attributes of", display);
         }
         if (n == 0) return XattrSet.Empty;
         List<KeyValuePair<string, byte[]>>? items = null;
-        var names = buf.AsSpan(0, (int)n).ToArray();
+        var names = buf.AsSpan(0, (int)n); // the get calls below do not use this thread's buffer
         int start = 0;
         for (int i = 0; i < names.Length; i++)
         {
             if (names[i] != 0) continue;
-            var nameSpan = names.AsSpan(start, i - start + 1); // with its NUL
+            var nameSpan = names.Slice(start, i - start + 1); // with its NUL
             start = i + 1;
             if (!IsKept(nameSpan)) continue;
             string name = Encoding.UTF8.GetString(nameSpan[..^1]);
             fixed (byte* np = nameSpan)
             {
-                nint len = get(np, null, 0);
+                nint len = GetXattr(path, fd, np, null, 0);
                 if (len < 0) throw Error($"Cannot read extended attribute {name} of", display);
                 var value = new byte[len];
-                fixed (byte* vp = value) len = get(np, vp, value.Length);
+                fixed (byte* vp = value) len = GetXattr(path, fd, np, vp, value.Length);
                 if (len < 0) throw Error($"Cannot read extended attribute {name} of", display);
-                (items ??= new()).Add(new(name, value.AsSpan(0, (int)len).ToArray()));
+                (items ??= new()).Add(new(name, len == value.Length ? value : value.AsSpan(0, (int)len).ToArray()));
             }
         }
         return items is null ? XattrSet.Empty : new XattrSet(items);
@@ -322,7 +334,7 @@ internal sealed unsafe class LinuxFileSystem : IFileSystem
                 throw new SourceChangedException(source);
 
             var desired = ToEntry(metadata.Name, in after);
-            desired.Xattrs = ReadXattrs((b, n) => FListXattr(src, b, n), (name, v, n) => FGetXattr(src, name, v, n), source);
+            desired.Xattrs = ReadXattrs(null, src, source);
             var loss = SetMetadata(dst, target, desired);
             if (durable && FSync(dst) != 0) throw Error("Cannot flush", target);
             return new CopyOutcome(copied, size, desired.MTimeNs, loss);
@@ -549,7 +561,7 @@ internal sealed unsafe class LinuxFileSystem : IFileSystem
     private MetadataLoss ReplaceXattrs(byte* p, string path, XattrSet desired)
     {
         XattrSet current;
-        try { current = ReadXattrs(path); }
+        try { current = ReadXattrs(p, -1, path); }
         catch (PlatformIOException) { return desired.IsEmpty ? MetadataLoss.None : MetadataLoss.ExtendedAttributes; }
         foreach (var (name, _) in current.Items)
         {
