@@ -178,12 +178,15 @@ internal sealed unsafe class LinuxFileSystem : IFileSystem
 
     /// <summary>The path as a NUL-terminated UTF-8 string in a buffer of this thread's, valid until its
     /// next call: for the calls made for every item of a tree (no garbage per item).</summary>
-    private static byte[] ZTemp(string path)
+    private static byte[] ZTemp(string path) => ZTemp(path, out _);
+
+    private static byte[] ZTemp(string path, out int length)
     {
         int max = Encoding.UTF8.GetMaxByteCount(path.Length) + 1;
         var buf = t_path;
         if (buf is null || buf.Length < max) t_path = buf = new byte[Math.Max(max, 4096)];
-        buf[Encoding.UTF8.GetBytes(path, buf)] = 0;
+        length = Encoding.UTF8.GetBytes(path, buf);
+        buf[length] = 0;
         return buf;
     }
 
@@ -248,7 +251,7 @@ internal sealed unsafe class LinuxFileSystem : IFileSystem
     public CopyOutcome CopyFile(string source, string target, FsEntry metadata, bool durable, CancellationToken cancel)
     {
         int dst;
-        fixed (byte* t = Z(target)) dst = Open(t, OWrOnly | OCreat | OExcl | OCloExec | ONoFollow, 0x180);
+        fixed (byte* t = ZTemp(target)) dst = Open(t, OWrOnly | OCreat | OExcl | OCloExec | ONoFollow, 0x180);
         if (dst < 0) throw Error("Cannot create", target);
         bool ok = false;
         try
@@ -262,7 +265,7 @@ internal sealed unsafe class LinuxFileSystem : IFileSystem
             Close(dst);
             if (!ok)
             {
-                fixed (byte* t = Z(target)) Unlink(t);
+                fixed (byte* t = ZTemp(target)) Unlink(t);
             }
         }
     }
@@ -274,7 +277,11 @@ internal sealed unsafe class LinuxFileSystem : IFileSystem
     {
         outcome = default;
         int dst;
-        fixed (byte* d = Z(System.IO.Path.GetDirectoryName(target)!)) dst = Open(d, OWrOnly | OTmpFile | OCloExec, 0x180);
+        var folder = ZTemp(target, out int length);
+        int slash = folder.AsSpan(0, length).LastIndexOf((byte)'/');
+        if (slash > 0) folder[slash] = 0; // the target's folder
+        else folder = Z(System.IO.Path.GetDirectoryName(target)!);
+        fixed (byte* d = folder) dst = Open(d, OWrOnly | OTmpFile | OCloExec, 0x180);
         if (dst < 0)
         {
             int errno = Marshal.GetLastPInvokeError();
@@ -295,9 +302,13 @@ internal sealed unsafe class LinuxFileSystem : IFileSystem
 
     private static void LinkOpenFile(int fd, string target)
     {
-        fixed (byte* t = Z(target))
+        Span<byte> procPath = stackalloc byte[32];
+        "/proc/self/fd/"u8.CopyTo(procPath);
+        fd.TryFormat(procPath[14..], out int digits, provider: System.Globalization.CultureInfo.InvariantCulture);
+        procPath[14 + digits] = 0;
+        fixed (byte* t = ZTemp(target))
         {
-            fixed (byte* proc = Z($"/proc/self/fd/{fd}"))
+            fixed (byte* proc = procPath)
             {
                 if (LinkAt(AtFdCwd, proc, AtFdCwd, t, AtSymlinkFollow) == 0) return;
             }
@@ -359,7 +370,7 @@ internal sealed unsafe class LinuxFileSystem : IFileSystem
 
     private static int OpenSource(string source)
     {
-        fixed (byte* s = Z(source))
+        fixed (byte* s = ZTemp(source))
         {
             // O_NOATIME keeps backups from touching access times; only the owner (or root) may ask for it.
             int fd = Open(s, ORdOnly | OCloExec | ONoFollow | ONoAtime, 0);
