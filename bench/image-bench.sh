@@ -77,29 +77,17 @@ set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/.." && pwd)
 DATASET_TOOLS="$HERE/dataset"
-SCALE=small SEED=1 RUNS=5 SLOW_RUNS=3 PSCLONE="" LOOP_GIB="" KEEP=0 ONLY="" WORKDIR="" RESULTS="" IDLE_WAIT=0 NICE=""
+. "$HERE/benchlib.sh"
+SLOW_RUNS=3
 TOOLS="psclone,psclone-bundle,psclone-kdf,restic,borg"
 while [ $# -gt 0 ]; do
   case $1 in
-    --scale) SCALE=$2; shift 2 ;;
-    --runs) RUNS=$2; shift 2 ;;
     --slow-runs) SLOW_RUNS=$2; shift 2 ;;
     --tools) TOOLS=$2; shift 2 ;;
-    --psclone) PSCLONE=$2; shift 2 ;;
-    --loop-ext4) LOOP_GIB=$2; shift 2 ;;
-    --seed) SEED=$2; shift 2 ;;
-    --workdir) WORKDIR=$2; shift 2 ;;
-    --results) RESULTS=$2; shift 2 ;;
-    --only) ONLY=$2; shift 2 ;;
-    --idle-wait) IDLE_WAIT=$2; shift 2 ;;
-    --nice) NICE=$2; shift 2 ;;
-    --keep) KEEP=1; shift ;;
-    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-    *) echo "image-bench.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
+    *) bench_option "$@"; shift "$BENCH_SHIFT" ;;
   esac
 done
-
-. "$HERE/benchlib.sh"
+bench_check
 [[ $SLOW_RUNS =~ ^[1-9][0-9]*$ ]] || die "--slow-runs takes a whole number >= 1, not '$SLOW_RUNS'"
 declare -A USE
 IFS=, read -r -a tool_list <<<"$TOOLS"
@@ -130,44 +118,10 @@ export BORG_RELOCATED_REPO_ACCESS_IS_OK=yes BORG_UNKNOWN_UNENCRYPTED_REPO_ACCESS
 export RESTIC_CACHE_DIR="$W/restic-cache-unused" BORG_BASE_DIR="$W/borg-home-unused"
 
 # ---------------------------------------------------------------- machine facts
-fs_of() { findmnt -no FSTYPE,SOURCE,OPTIONS -T "$1" 2>/dev/null || df -T "$1" | tail -1; }
-{
-  echo "== machine"
-  echo "date:      $(date -u +%Y-%m-%dT%H:%MZ)"
-  echo "cpu:       $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
-  echo "cpu flags: $(grep -m1 '^flags' /proc/cpuinfo | tr ' ' '\n' | grep -xE 'sha_ni|aes|vaes|avx2|avx512f|pclmulqdq' | tr '\n' ' ')"
-  echo "memory:    $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo)"
-  echo "kernel:    $(uname -r)"
-  echo "load:      $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min)${NICE:+; timed commands at nice $NICE}"
-  echo "workdir:   $W on $(fs_of "$W")"
-  echo "tools:     $(have restic && restic version | awk '{print "restic", $2}'), $(have borg && borg --version), python $(python3 -c 'import platform; print(platform.python_version())')"
-  echo "psclone:   ${PSCLONE:--} ($PSC_VERSION$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null | sed 's/^/, repo at /'))"
-} >&2
-wsrc=$(findmnt -no SOURCE -T "$W" 2>/dev/null || true); wfs=$(findmnt -no FSTYPE -T "$W" 2>/dev/null || true)
-no_journal=0
-if [ "$wfs" = ext4 ] && [ -d /proc/fs/jbd2 ] && ! compgen -G "/proc/fs/jbd2/${wsrc##*/}-*" >/dev/null; then no_journal=1; fi
-if [ -z "$LOOP_GIB" ]; then
-  {
-    echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"
-    echo "!! WARNING: running without --loop-ext4. These figures are NOT for quoting."
-    [ "$no_journal" = 1 ] && echo "!! $W is on ext4 WITHOUT a journal: creating files soon after deleting"
-    [ "$no_journal" = 1 ] && echo "!! many (every restore run) is many times slower and erratic."
-    echo "!! Rerun as root with --loop-ext4 GIB (small: 6, medium: 24). See bench/README.md."
-    echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"
-  } >&2
-fi
+bench_machine "$(have restic && restic version | awk '{print "restic", $2}'), $(have borg && borg --version)" "small: 6, medium: 24" restore
 
 # ---------------------------------------------------------------- dataset
-SRC="$W/src"
-log "generating dataset: scale=$SCALE seed=$SEED"
-python3 "$DATASET_TOOLS/make-dataset" "$SRC" --scale "$SCALE" --seed "$SEED" 2>>"$LOG"
-sync
-NFILES=$(find "$SRC" -type f | wc -l)
-NBYTES=$(find "$SRC" -type f -printf '%s\n' | awk '{s += $1} END {print s + 0}')
-echo "dataset:   $NFILES files, $(find "$SRC" -type d | wc -l) folders, $(find "$SRC" -type l | wc -l) symlinks, $NBYTES bytes ($((NBYTES / 1048576)) MiB)" >&2
-avail_k=$(df -Pk "$W" | awk 'NR == 2 {print $4}')
-need_k=$((NBYTES * 9 / 1024 + 1048576))
-[ "$avail_k" -ge "$need_k" ] || log "warning: only $((avail_k >> 20)) GiB free in $W; the run needs ~$((need_k >> 20)) GiB"
+bench_dataset 9
 
 # ---------------------------------------------------------------- key derivation
 # restic pays scrypt (its parameters are calibrated at `restic init` and kept
