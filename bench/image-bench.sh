@@ -342,38 +342,15 @@ SIZES="$BASE/sizes.tsv"
 for t in "${ALL_TOOLS[@]}"; do printf '%s\t%s\n' "$t" "${SIZE[$t]}"; done >"$SIZES"
 echo >&2
 echo "== results: scale=$SCALE seed=$SEED, $NFILES files, $((NBYTES / 1048576)) MiB; $SLOW_RUNS runs (initial, restore, verify), $RUNS runs (no-op, 1% change, open); medians (warm page cache)" >&2
-python3 - "$RAW" "$BASE/rows.tsv" "$BASE/ratios.tsv" "$SIZES" "$SCALE" "$NBYTES" <<'EOF'
+BENCH_HERE=$HERE python3 - "$RAW" "$BASE/rows.tsv" "$BASE/ratios.tsv" "$SIZES" "$SCALE" "$NBYTES" <<'EOF'
 import os, statistics as st, sys
+sys.path.insert(0, os.environ["BENCH_HERE"])
+from benchreport import load_runs, print_rows, table
 raw, rows_out, ratios_out, sizes_file, scale, nbytes = sys.argv[1:7]
 ncpu = os.cpu_count() or 1
-runs, order = {}, []
-for line in open(raw).read().splitlines()[1:]:
-    name, run, wall, user, sys_, rss, rc, others = line.split("\t")
-    if int(run) == 0:
-        continue  # warm-up
-    if name not in runs:
-        runs[name] = {}
-        order.append(name)
-    runs[name][int(run)] = (float(wall), float(user), float(sys_), int(rss) * 1024 / 1048576,
-                            float(others) / (float(wall) * ncpu) * 100)
+runs, order = load_runs(raw, 1048576)
 sizes = dict(l.split("\t") for l in open(sizes_file).read().splitlines())
-
-def table(header, body):
-    cells = [header] + body
-    w = [max(len(r[i]) for r in cells) for i in range(len(header))]
-    return "\n".join("  ".join(c.ljust(w[i]) if i == 0 else c.rjust(w[i]) for i, c in enumerate(r)).rstrip() for r in cells)
-
-hdr = ["row", "runs", "median_s", "min_s", "max_s", "user_s", "sys_s", "peak_RSS_MiB", "others_%"]
-body = []
-for n in order:
-    v = list(runs[n].values())
-    col = lambda i: [x[i] for x in v]
-    body.append([n, str(len(v)), "%.3f" % st.median(col(0)), "%.3f" % min(col(0)), "%.3f" % max(col(0)),
-                 "%.3f" % st.median(col(1)), "%.3f" % st.median(col(2)), "%.1f" % max(col(3)),
-                 "%.0f" % st.median(col(4))])
-print(table(hdr, body))
-with open(rows_out, "w") as f:
-    f.write("\t".join(hdr) + "\n" + "".join("\t".join(r) + "\n" for r in body))
+print_rows(runs, order, rows_out, "MiB")
 
 print()
 print(table(["repository after the initial backup", "bytes", "MB", "x dataset"],
