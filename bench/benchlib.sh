@@ -235,3 +235,11 @@ bench_dataset() {
   need_k=$((NBYTES * $1 / 1024 + 1048576))
   [ "$avail_k" -ge "$need_k" ] || log "warning: only $((avail_k >> 20)) GiB free in $W; the run needs ~$((need_k >> 20)) GiB"
 }
+
+# bench_results: with --results FILE, copies the row and ratio tables and every
+# run to FILE, FILE.ratios and FILE.runs
+bench_results() {
+  [ -n "$RESULTS" ] || return 0
+  cp "$BASE/rows.tsv" "$RESULTS"; cp "$BASE/ratios.tsv" "$RESULTS.ratios"; cp "$RAW" "$RESULTS.runs"
+  log "wrote $RESULTS, $RESULTS.ratios and $RESULTS.runs"
+}

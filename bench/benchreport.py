@@ -43,3 +43,16 @@ def print_rows(runs, order, rows_out, rss_label):
     print(table(hdr, body))
     with open(rows_out, "w") as f:
         f.write("\t".join(hdr) + "\n" + "".join("\t".join(r) + "\n" for r in body))
+
+
+def print_ratios(header, body, ratios_out, runs, order):
+    """Prints the ratio table, writes it as TSV to ratios_out, and warns when
+    other processes kept the machine busy during the median run."""
+    print()
+    print(table(header, body))
+    with open(ratios_out, "w") as f:
+        f.write("\t".join(header) + "\n" + "".join("\t".join(r) + "\n" for r in body))
+    busy = [x[4] for n in order for x in runs[n].values()]
+    if busy and st.median(busy) > 10:
+        print("\nWARNING: other processes kept %.0f%% of the machine's CPU busy during the median run (max %.0f%%):"
+              " the wall times are not clean; rerun on a quiet machine or with --idle-wait." % (st.median(busy), max(busy)))

@@ -225,7 +225,7 @@ echo "== results: scale=$SCALE seed=$SEED, $NFILES files, $((NBYTES / 1048576)) 
 BENCH_HERE=$HERE python3 - "$RAW" "$BASE/rows.tsv" "$BASE/ratios.tsv" "$SCALE" <<'EOF'
 import os, statistics as st, sys
 sys.path.insert(0, os.environ["BENCH_HERE"])
-from benchreport import load_runs, print_rows, table
+from benchreport import load_runs, print_ratios, print_rows, table
 raw, rows_out, ratios_out, scale = sys.argv[1:5]
 ncpu = os.cpu_count() or 1
 runs, order = load_runs(raw, 1e6)
@@ -260,14 +260,7 @@ if ps_rows:
     peak = max(x[3] for n in ps_rows for x in runs[n].values())
     body.append(["psclone peak RSS (MB, all clone rows)", str(sum(len(runs[n]) for n in ps_rows)), "%.1f" % peak,
                  "-", "-", "-", "-", "<= 150", "PASS" if peak <= 150 else "MISS"])
-print()
-print(table(hdr, body))
-with open(ratios_out, "w") as f:
-    f.write("\t".join(hdr) + "\n" + "".join("\t".join(r) + "\n" for r in body))
-busy = [x[4] for n in order for x in runs[n].values()]
-if busy and st.median(busy) > 10:
-    print("\nWARNING: other processes kept %.0f%% of the machine's CPU busy during the median run (max %.0f%%):"
-          " the wall times are not clean; rerun on a quiet machine or with --idle-wait." % (st.median(busy), max(busy)))
+print_ratios(hdr, body, ratios_out, runs, order)
 if scale == "medium":
     print("\nissue 2 reference (medium, another day): rsync initial 7.8 s, no-op 0.60 s, 1% change 1.05 s; cp -a 3.8 s")
 EOF
@@ -276,8 +269,5 @@ echo "commands (W = $W):" >&2
 for n in "cp -a initial" "rsync initial" "psclone initial" "rsync no-op" "psclone no-op" "${CHANGE_ROWS[@]}" "${INPLACE_ROWS[@]}"; do
   want "$n" && printf '  %-36s %s\n' "$n:" "${CMD[$n]//$W/\$W}" >&2
 done
-if [ -n "$RESULTS" ]; then
-  cp "$BASE/rows.tsv" "$RESULTS"; cp "$BASE/ratios.tsv" "$RESULTS.ratios"; cp "$RAW" "$RESULTS.runs"
-  log "wrote $RESULTS, $RESULTS.ratios and $RESULTS.runs"
-fi
+bench_results
 exit 0

@@ -345,7 +345,7 @@ echo "== results: scale=$SCALE seed=$SEED, $NFILES files, $((NBYTES / 1048576)) 
 BENCH_HERE=$HERE python3 - "$RAW" "$BASE/rows.tsv" "$BASE/ratios.tsv" "$SIZES" "$SCALE" "$NBYTES" <<'EOF'
 import os, statistics as st, sys
 sys.path.insert(0, os.environ["BENCH_HERE"])
-from benchreport import load_runs, print_rows, table
+from benchreport import load_runs, print_ratios, print_rows, table
 raw, rows_out, ratios_out, sizes_file, scale, nbytes = sys.argv[1:7]
 ncpu = os.cpu_count() or 1
 runs, order = load_runs(raw, 1048576)
@@ -388,14 +388,7 @@ for ps in ("psclone", "psclone-bundle", "psclone-kdf", "borg"):
         judged = ps != "borg"
         body.append(["%s vs restic: peak RSS (MiB, all rows)" % ps, "-", "%.0f / %.0f" % (pm, rm), "-", "-", "%.2f" % (pm / rm), "-",
                      "<= 1.00" if judged else "-", ("PASS" if pm <= rm else "MISS") if judged else "-"])
-print()
-print(table(hdr, body))
-with open(ratios_out, "w") as f:
-    f.write("\t".join(hdr) + "\n" + "".join("\t".join(r) + "\n" for r in body))
-busy = [x[4] for n in order for x in runs[n].values()]
-if busy and st.median(busy) > 10:
-    print("\nWARNING: other processes kept %.0f%% of the machine's CPU busy during the median run (max %.0f%%):"
-          " the wall times are not clean; rerun on a quiet machine or with --idle-wait." % (st.median(busy), max(busy)))
+print_ratios(hdr, body, ratios_out, runs, order)
 if scale == "medium":
     print("\nissue 3 reference (medium, restic 0.14, another day): initial 32.3 s, no-op 2.75 s, 1% change 2.80 s,"
           " restore 9.8 s, check --read-data 5.9 s, 1.20 GB, peak 151 MiB")
@@ -409,8 +402,5 @@ for t in "${ALL_TOOLS[@]}"; do
   done
   printf '  %-26s %s\n' "$t (init, untimed):" "$(sed "s|$ST|\$ST|g; s|$W|\$W|g; s|$PSCLONE|psclone|g" <<<"$(init_cmd "$t" "$ST/$t-init")")" >&2
 done
-if [ -n "$RESULTS" ]; then
-  cp "$BASE/rows.tsv" "$RESULTS"; cp "$BASE/ratios.tsv" "$RESULTS.ratios"; cp "$RAW" "$RESULTS.runs"
-  log "wrote $RESULTS, $RESULTS.ratios and $RESULTS.runs"
-fi
+bench_results
 exit 0
