@@ -320,7 +320,8 @@ internal sealed class ImageDestination : ICloneDestination
         ChunkPipeline.FileChunks? chunks, CancellationToken cancel)
     {
         int max = _chunker!.Max;
-        var buffer = BufferPool.Rent(2 * max);
+        // Two chunks' worth lets the cutter look a whole chunk ahead; a smaller run needs only itself.
+        var buffer = BufferPool.Rent((int)Math.Min(2L * max, Math.Max(length, 1)));
         try
         {
             ChunkRun(stream, handle, start, length, extents, path, buffer, max, chunks, cancel);
