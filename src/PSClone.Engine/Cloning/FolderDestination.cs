@@ -137,12 +137,10 @@ internal sealed class FolderDestination : ICloneDestination
     public (long Source, long Destination) XattrsUnchangedBeforeNs =>
         Marker is { LastCompleteRun: { } start, LastCompleteRunEnd: { } end } m && m.FilterSignature == _filterSignature
             && ClonePaths.SamePath(m.Source, _request.Source)
-            ? (UnixNs(start - _clockMargin), UnixNs(end - _endMargin - TimeSpan.FromTicks(Traits.TimeResolutionNs / 100)))
+            // To the 100 ns the marker keeps, not rounded to milliseconds: an item stamped in the
+            // millisecond the run ended is still before its end.
+            ? (UnixTime.Ns(start - _clockMargin), UnixTime.Ns(end - _endMargin - TimeSpan.FromTicks(Traits.TimeResolutionNs / 100)))
             : (long.MinValue, long.MinValue);
-
-    /// <summary>Nanoseconds since the Unix epoch, to the 100 ns the marker keeps (not rounded to
-    /// milliseconds: an item stamped in the millisecond the run ended is still before its end).</summary>
-    private static long UnixNs(DateTimeOffset time) => (time.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) * 100;
 
     /// <summary>Folders whose entries or own metadata this run changes: only these are read again
     /// for the final folder pass; the others are known from the scan.</summary>

@@ -87,7 +87,7 @@ internal sealed class BlockImages
                 var snapshot = new SnapshotRecord
                 {
                     Id = ImageDestination.NewSnapshotId(image.Manifest),
-                    TimeNs = (DateTimeOffset.UtcNow - DateTimeOffset.UnixEpoch).Ticks * 100,
+                    TimeNs = UnixTime.NowNs(),
                     OffsetMinutes = (short)TimeZoneInfo.Local.GetUtcOffset(DateTime.UtcNow).TotalMinutes,
                     Kind = SnapshotKind.Block,
                     Source = source,

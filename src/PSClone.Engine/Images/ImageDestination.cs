@@ -84,14 +84,12 @@ internal sealed class ImageDestination : ICloneDestination
         _xattrsUnchangedBeforeNs == long.MinValue ? (long.MinValue, long.MinValue) : (_xattrsUnchangedBeforeNs, long.MaxValue);
 
     private long _xattrsUnchangedBeforeNs = long.MinValue;
-    private long _startedNs = NowNs();
-
-    private static long NowNs() => (DateTimeOffset.UtcNow - DateTimeOffset.UnixEpoch).Ticks * 100;
+    private long _startedNs = UnixTime.NowNs();
 
     /// <summary>Takes the image's writer lock (the passphrase is checked while the source is scanned).</summary>
     public void Open(DateTimeOffset started)
     {
-        _startedNs = Math.Min(_startedNs, (started.UtcDateTime - DateTime.UnixEpoch).Ticks * 100);
+        _startedNs = Math.Min(_startedNs, UnixTime.Ns(started));
         _image ??= BackupImage.OpenHeads(_path, writable: true);
     }
 

@@ -226,7 +226,7 @@ internal sealed class ImageSession : IDisposable
             lock (_dataGate) CloseDataPack();
             var next = _committed.CloneForNext();
             next.Generation++;
-            next.CommitTimeNs = (DateTimeOffset.UtcNow - DateTimeOffset.UnixEpoch).Ticks * 100;
+            next.CommitTimeNs = UnixTime.NowNs();
             change(next);
 
             var entries = rewriteIndex ? SortedAll() : _image.Index.SessionEntries();

@@ -279,8 +279,7 @@ internal sealed unsafe class LinuxFileSystem : IFileSystem
         int dst;
         var folder = ZTemp(target, out int length);
         int slash = folder.AsSpan(0, length).LastIndexOf((byte)'/');
-        if (slash > 0) folder[slash] = 0; // the target's folder
-        else folder = Z(System.IO.Path.GetDirectoryName(target)!);
+        folder[slash > 0 ? slash : slash + 1] = 0; // the target's folder ("/" for an item at the root)
         fixed (byte* d = folder) dst = Open(d, OWrOnly | OTmpFile | OCloExec, 0x180);
         if (dst < 0)
         {
