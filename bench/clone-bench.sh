@@ -149,13 +149,14 @@ psclone_matches "$P"
 # into place, so the shared inodes stay as they were; manifests of the two
 # pristine clones, taken before and compared after, prove it.
 M1="$W/m-rsync" M2="$W/m-rsync-backup" M3="$W/m-psclone" M4="$W/m-psclone-off"
-PREP["rsync 1% change"]="rm -rf $M1 && cp -al $R $M1 && sync"
+linked() { echo "rm -rf $1 $1.bak && cp -al $2 $1 && sync"; } # DST PRISTINE: DST as hard links of PRISTINE
+PREP["rsync 1% change"]=$(linked "$M1" "$R")
 CMD["rsync 1% change"]="rsync -aHAX --delete $SRC/ $M1/"
-PREP["rsync --backup 1% change"]="rm -rf $M2 $M2.bak && cp -al $R $M2 && sync"
+PREP["rsync --backup 1% change"]=$(linked "$M2" "$R")
 CMD["rsync --backup 1% change"]="rsync -aHAX --delete --backup --backup-dir=$M2.bak $SRC/ $M2/"
-PREP["psclone 1% change"]="rm -rf $M3 && cp -al $P $M3 && sync"
+PREP["psclone 1% change"]=$(linked "$M3" "$P")
 CMD["psclone 1% change"]="$PS $SRC $M3 $PSOPT"
-PREP["psclone --safetynet off 1% change"]="rm -rf $M4 && cp -al $P $M4 && sync"
+PREP["psclone --safetynet off 1% change"]=$(linked "$M4" "$P")
 CMD["psclone --safetynet off 1% change"]="$PS $SRC $M4 $PSOPT --safetynet off"
 CHANGE_ROWS=("rsync 1% change" "rsync --backup 1% change" "psclone 1% change" "psclone --safetynet off 1% change")
 # The same change applied in place: every run starts from a destination that
@@ -169,12 +170,13 @@ CHANGE_ROWS=("rsync 1% change" "rsync --backup 1% change" "psclone 1% change" "p
 # cannot show this: cp -al gives every item of the copy a new status-change
 # time, so psclone compares the extended attributes of all of them.
 IR="$W/ip-rsync" IP="$W/ip-psclone" POST="$W/src-post"
-TO_PRE="rsync -aHAX --delete $R/ $SRC/" TO_POST="rsync -aHAX --delete $POST/ $SRC/"
-PREP["rsync 1% change, in place"]="$TO_PRE && rsync -aHAX --delete $SRC/ $IR/ && $TO_POST && sync"
+# back CMD: source to the pre-change tree, CMD (the tool restores its destination), source forward
+back() { echo "rsync -aHAX --delete $R/ $SRC/ && $1 && rsync -aHAX --delete $POST/ $SRC/ && sync"; }
+PREP["rsync 1% change, in place"]=$(back "rsync -aHAX --delete $SRC/ $IR/")
 CMD["rsync 1% change, in place"]="rsync -aHAX --delete $SRC/ $IR/"
-PREP["rsync --backup 1% change, in place"]="rm -rf $IR.bak && $TO_PRE && rsync -aHAX --delete $SRC/ $IR/ && $TO_POST && sync"
+PREP["rsync --backup 1% change, in place"]=$(back "rm -rf $IR.bak && rsync -aHAX --delete $SRC/ $IR/")
 CMD["rsync --backup 1% change, in place"]="rsync -aHAX --delete --backup --backup-dir=$IR.bak $SRC/ $IR/"
-PREP["psclone 1% change, in place"]="$TO_PRE && $PS $SRC $IP $PSOPT && rm -rf '$IP/_PSClone SafetyNet' && $TO_POST && sync"
+PREP["psclone 1% change, in place"]=$(back "$PS $SRC $IP $PSOPT && rm -rf '$IP/_PSClone SafetyNet'")
 CMD["psclone 1% change, in place"]="$PS $SRC $IP $PSOPT"
 INPLACE_ROWS=("rsync 1% change, in place" "rsync --backup 1% change, in place" "psclone 1% change, in place")
 any_change=0
@@ -205,8 +207,7 @@ if [ "$any_change" = 1 ]; then
   want "rsync --backup 1% change" && same_as_source "$M2"
   want "psclone 1% change" && psclone_matches "$M3"
   want "psclone --safetynet off 1% change" && psclone_matches "$M4"
-  if [ -n "${in_place:-}" ]; then
-    untimed "$TO_POST"
+  if [ -n "${in_place:-}" ]; then # every in-place PREP left the source in the changed tree
     { want "rsync 1% change, in place" || want "rsync --backup 1% change, in place"; } && same_as_source "$IR"
     want "psclone 1% change, in place" && psclone_matches "$IP"
   fi
@@ -227,7 +228,6 @@ import os, statistics as st, sys
 sys.path.insert(0, os.environ["BENCH_HERE"])
 from benchreport import load_runs, print_ratios, print_rows, table
 raw, rows_out, ratios_out, scale = sys.argv[1:5]
-ncpu = os.cpu_count() or 1
 runs, order = load_runs(raw, 1e6)
 print_rows(runs, order, rows_out, "MB")
 

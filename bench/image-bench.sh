@@ -347,7 +347,6 @@ import os, statistics as st, sys
 sys.path.insert(0, os.environ["BENCH_HERE"])
 from benchreport import load_runs, print_ratios, print_rows, table
 raw, rows_out, ratios_out, sizes_file, scale, nbytes = sys.argv[1:7]
-ncpu = os.cpu_count() or 1
 runs, order = load_runs(raw, 1048576)
 sizes = dict(l.split("\t") for l in open(sizes_file).read().splitlines())
 print_rows(runs, order, rows_out, "MiB")
