@@ -288,6 +288,8 @@ internal sealed class SingleFileStorage : ImageStorage
         public override PackInfo Close()
         {
             _done = true;
+            // The commit flushes the file; a finished pack goes to disk meanwhile.
+            FileRegions.StartWriteback(_owner._handle, Location, Length);
             _owner.CloseTail(Location + Length);
             return new PackInfo(Number, false, Length, Location, 0);
         }
