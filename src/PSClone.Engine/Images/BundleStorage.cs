@@ -218,6 +218,12 @@ internal sealed class BundleStorage : ImageStorage
                     throw new IOException($"The pack file '{PackPath(p.Number, mirror)}' is {length?.ToString(CultureInfo.InvariantCulture) ?? "missing"} " +
                         $"after writing {p.Length} bytes; the file system lost data.");
             }
+            // Metadata packs were flushed as they were written; data packs only started going to disk.
+            if (!p.IsMetadata)
+            {
+                using var pack = new FileStream(PackPath(p.Number, false), FileMode.Open, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
+                pack.Flush(flushToDisk: true);
+            }
         }
         List<string> folders;
         lock (_gate)
@@ -285,7 +291,10 @@ internal sealed class BundleStorage : ImageStorage
         public override PackInfo Close()
         {
             _done = true;
-            stream.Flush(flushToDisk: true);
+            // Durable at the commit (FlushForCommit); meanwhile the pack goes to disk while the
+            // backup goes on, instead of every encoder waiting for this flush.
+            stream.Flush();
+            FileRegions.StartWriteback(stream.SafeFileHandle, 0, Length);
             stream.Dispose();
             return new PackInfo(Number, false, Length, 0, 0);
         }

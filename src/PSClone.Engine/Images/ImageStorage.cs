@@ -20,7 +20,8 @@ internal abstract class PackOutput
     /// <summary>Writes what is buffered so that readers of this process see it.</summary>
     public abstract void FlushBuffers();
 
-    /// <summary>Finishes the pack (durably for a bundle file) and returns its table entry.</summary>
+    /// <summary>Finishes the pack and returns its table entry. Its bytes start going to disk; the
+    /// commit's <see cref="ImageStorage.FlushForCommit"/> makes them durable.</summary>
     public abstract PackInfo Close();
 
     /// <summary>Abandons the pack (an aborted session); its bytes become garbage the next session reclaims.</summary>
