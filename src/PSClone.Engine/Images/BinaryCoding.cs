@@ -161,3 +161,44 @@ internal ref struct ByteReader
         if (!AtEnd) throw new ImageFormatException("it has unexpected bytes at its end");
     }
 }
+
+/// <summary>Bytes appended into 1 MiB segments rented from <see cref="BufferPool"/>: a metadata pack
+/// of up to the pack size (32 MiB) is built without doubling one array, which leaves each smaller
+/// copy behind as garbage. Dispose returns the segments.</summary>
+internal sealed class SegmentedBytes : IDisposable
+{
+    private const int SegmentSize = 1 << 20;
+    private readonly List<byte[]> _segments = new();
+    private int _used = SegmentSize;
+
+    public long Length { get; private set; }
+
+    public void Append(ReadOnlySpan<byte> bytes)
+    {
+        while (!bytes.IsEmpty)
+        {
+            if (_used == SegmentSize)
+            {
+                _segments.Add(BufferPool.Rent(SegmentSize));
+                _used = 0;
+            }
+            int n = Math.Min(bytes.Length, SegmentSize - _used);
+            bytes[..n].CopyTo(_segments[^1].AsSpan(_used));
+            _used += n;
+            Length += n;
+            bytes = bytes[n..];
+        }
+    }
+
+    /// <summary>The bytes in order, for one gathered write.</summary>
+    public IReadOnlyList<ReadOnlyMemory<byte>> Segments =>
+        _segments.Select((s, i) => (ReadOnlyMemory<byte>)s.AsMemory(0, i == _segments.Count - 1 ? _used : SegmentSize)).ToList();
+
+    public void Dispose()
+    {
+        foreach (var s in _segments) BufferPool.Return(s);
+        _segments.Clear();
+        _used = SegmentSize;
+        Length = 0;
+    }
+}

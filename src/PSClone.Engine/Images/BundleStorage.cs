@@ -195,16 +195,16 @@ internal sealed class BundleStorage : ImageStorage
 
     public override (long Location, long Mirror) ReserveMetadataPack(long length, bool preferGaps) => (0, 0);
 
-    public override PackInfo WriteMetadataPack(uint number, ReadOnlySpan<byte> bytes, long location, long mirror)
+    public override PackInfo WriteMetadataPack(uint number, IReadOnlyList<ReadOnlyMemory<byte>> bytes, long location, long mirror)
     {
         foreach (bool copy in new[] { false, true })
         {
             string path = EnsureFolder(number, copy);
             using var stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0);
-            stream.Write(bytes);
+            foreach (var segment in bytes) stream.Write(segment.Span);
             stream.Flush(flushToDisk: true);
         }
-        return new PackInfo(number, true, bytes.Length, 0, 0);
+        return new PackInfo(number, true, bytes.Sum(b => (long)b.Length), 0, 0);
     }
 
     public override void FlushForCommit(IReadOnlyCollection<PackInfo> newPacks)

@@ -16,7 +16,7 @@ internal sealed class ImageSession : IDisposable
     private readonly List<PackInfo> _newPacks = new();
     private readonly Dictionary<uint, PackInfo> _sessionPacks = new();
     private PackOutput? _dataPack;
-    private ByteWriter? _meta;
+    private SegmentedBytes? _meta;
     private uint _metaNumber;
     private uint _nextPack;
     private long _sessionBytes;
@@ -144,9 +144,9 @@ internal sealed class ImageSession : IDisposable
     {
         var id = _image.Keys.ComputeId(plaintext);
         if (!_image.Index.TryReserve(id, kind)) return id;
+        var record = BufferPool.Rent(BlobCodec.MaxRecordLength(plaintext.Length));
         try
         {
-            var record = new byte[BlobCodec.MaxRecordLength(plaintext.Length)];
             int n = BlobCodec.Encode(_image.Keys, kind, id, plaintext, CompressionSettings.Backup, record);
             var (pack, offset) = AppendMetadata(record.AsSpan(0, n));
             _image.Index.SetLocation(id, pack, offset, (uint)n, (uint)plaintext.Length, record[3]);
@@ -157,6 +157,10 @@ internal sealed class ImageSession : IDisposable
         {
             _failed = true;
             throw;
+        }
+        finally
+        {
+            BufferPool.Return(record);
         }
     }
 
@@ -171,7 +175,7 @@ internal sealed class ImageSession : IDisposable
             if (_meta is null) StartMetadataPack();
             CheckCapacity(2L * record.Length);
             uint offset = (uint)_meta.Length;
-            _meta.Raw(record);
+            _meta.Append(record);
             Interlocked.Add(ref _sessionBytes, 2L * record.Length);
             return (_metaNumber, offset);
         }
@@ -182,8 +186,8 @@ internal sealed class ImageSession : IDisposable
     {
         CheckCapacity(2L * ImageFormat.PackHeaderSize);
         _metaNumber = NextPackNumber();
-        _meta = new ByteWriter(1 << 16);
-        _meta.Raw(PackHeader.Encode(_metaNumber, _image.Keys.ImageId));
+        _meta = new SegmentedBytes();
+        _meta.Append(PackHeader.Encode(_metaNumber, _image.Keys.ImageId));
         Interlocked.Add(ref _sessionBytes, 2L * ImageFormat.PackHeaderSize);
     }
 
@@ -199,7 +203,7 @@ internal sealed class ImageSession : IDisposable
         {
             lock (_dataGate) CloseDataPack(); // a SingleFile data pack holds the end of the file
             var (location, mirror) = _image.Storage.ReserveMetadataPack(_meta.Length, PreferGaps);
-            var info = _image.Storage.WriteMetadataPack(_metaNumber, _meta.Written, location, mirror);
+            var info = _image.Storage.WriteMetadataPack(_metaNumber, _meta.Segments, location, mirror);
             lock (_dataGate)
             {
                 _newPacks.Add(info);
@@ -211,6 +215,7 @@ internal sealed class ImageSession : IDisposable
             _failed = true;
             throw WriteError(ex);
         }
+        _meta.Dispose();
         _meta = null;
     }
 
@@ -235,10 +240,17 @@ internal sealed class ImageSession : IDisposable
             {
                 var plain = BackupImage.EncodeIndex(entries.AsSpan(i, Math.Min(ImageFormat.IndexEntriesPerBlob, entries.Length - i)));
                 var id = _image.Keys.ComputeId(plain);
-                var record = new byte[BlobCodec.MaxRecordLength(plain.Length)];
-                int n = BlobCodec.Encode(_image.Keys, BlobKind.Index, id, plain, CompressionSettings.Backup, record);
-                var (pack, offset) = AppendMetadata(record.AsSpan(0, n));
-                indexRefs.Add(new BlobRef(pack, offset, (uint)n, id));
+                var record = BufferPool.Rent(BlobCodec.MaxRecordLength(plain.Length));
+                try
+                {
+                    int n = BlobCodec.Encode(_image.Keys, BlobKind.Index, id, plain, CompressionSettings.Backup, record);
+                    var (pack, offset) = AppendMetadata(record.AsSpan(0, n));
+                    indexRefs.Add(new BlobRef(pack, offset, (uint)n, id));
+                }
+                finally
+                {
+                    BufferPool.Return(record);
+                }
             }
             next.IndexBlobs = rewriteIndex ? indexRefs : next.IndexBlobs.Concat(indexRefs).ToList();
 
@@ -275,8 +287,9 @@ internal sealed class ImageSession : IDisposable
             var manifestId = _image.Keys.ComputeId(manifestPlain);
             var manifestRecord = new byte[BlobCodec.MaxRecordLength(manifestPlain.Length)];
             int mn = BlobCodec.Encode(_image.Keys, BlobKind.Manifest, manifestId, manifestPlain, default, manifestRecord);
-            _meta.Raw(manifestRecord.AsSpan(0, mn));
-            _image.Storage.WriteMetadataPack(manifestPackNumber, _meta.Written, location, mirror);
+            _meta.Append(manifestRecord.AsSpan(0, mn));
+            _image.Storage.WriteMetadataPack(manifestPackNumber, _meta.Segments, location, mirror);
+            _meta.Dispose();
             _meta = null;
             var written = _newPacks.Append(manifestPack).ToList();
             _image.Storage.FlushForCommit(written);
@@ -335,6 +348,11 @@ internal sealed class ImageSession : IDisposable
         {
             _dataPack?.Abandon();
             _dataPack = null;
+        }
+        lock (_metaGate)
+        {
+            _meta?.Dispose();
+            _meta = null;
         }
         _image.Index.RollbackToCommitted();
     }

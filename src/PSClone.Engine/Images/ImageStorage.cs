@@ -71,7 +71,7 @@ internal abstract class ImageStorage : IDisposable
     public abstract (long Location, long Mirror) ReserveMetadataPack(long length, bool preferGaps);
 
     /// <summary>Writes a complete metadata pack and its mirror at the reserved places.</summary>
-    public abstract PackInfo WriteMetadataPack(uint number, ReadOnlySpan<byte> bytes, long location, long mirror);
+    public abstract PackInfo WriteMetadataPack(uint number, IReadOnlyList<ReadOnlyMemory<byte>> bytes, long location, long mirror);
 
     /// <summary>Makes every new pack durable and checks its length on disk (format §11, invariants 4 and 5).</summary>
     public abstract void FlushForCommit(IReadOnlyCollection<PackInfo> newPacks);

@@ -167,11 +167,11 @@ internal sealed class SingleFileStorage : ImageStorage
     public override (long Location, long Mirror) ReserveMetadataPack(long length, bool preferGaps) =>
         (Allocate(length, preferGaps), Allocate(length, preferGaps));
 
-    public override PackInfo WriteMetadataPack(uint number, ReadOnlySpan<byte> bytes, long location, long mirror)
+    public override PackInfo WriteMetadataPack(uint number, IReadOnlyList<ReadOnlyMemory<byte>> bytes, long location, long mirror)
     {
         RandomAccess.Write(_handle, bytes, location);
         RandomAccess.Write(_handle, bytes, mirror);
-        return new PackInfo(number, true, bytes.Length, location, mirror);
+        return new PackInfo(number, true, bytes.Sum(b => (long)b.Length), location, mirror);
     }
 
     public override void FlushForCommit(IReadOnlyCollection<PackInfo> newPacks)

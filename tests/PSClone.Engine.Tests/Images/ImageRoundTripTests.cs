@@ -220,3 +220,56 @@ public sealed class ImageSnapshotTests : IDisposable
         Assert.True(File.ReadAllBytes(plain).AsSpan().IndexOf(System.Text.Encoding.UTF8.GetBytes(marker)) >= 0);
     }
 }
+
+/// <summary>A metadata pack is built in 1 MiB segments and written with one gathered write per copy.</summary>
+public sealed class MetadataPackSegmentTests : IDisposable
+{
+    private readonly TempDir _dir = new("segments");
+
+    public void Dispose() => _dir.Dispose();
+
+    [Fact]
+    public void SegmentedBytes_HoldsWhatWasAppended_AcrossSegmentBoundaries()
+    {
+        var rng = new Random(11);
+        var expected = new MemoryStream();
+        using var bytes = new PSClone.Images.SegmentedBytes();
+        while (expected.Length < (7 << 19))
+        {
+            var piece = new byte[rng.Next(0, 300_000)];
+            rng.NextBytes(piece);
+            bytes.Append(piece);
+            expected.Write(piece);
+        }
+        var segments = bytes.Segments;
+
+        Assert.Equal(expected.Length, bytes.Length);
+        Assert.Equal(4, segments.Count);
+        Assert.All(segments.Take(3), s => Assert.Equal(1 << 20, s.Length));
+        Assert.Equal(expected.ToArray(), segments.SelectMany(s => s.ToArray()).ToArray());
+    }
+
+    [Theory]
+    [InlineData(ImageLayout.SingleFile)]
+    [InlineData(ImageLayout.Bundle)]
+    public void AMetadataPackOfSeveralSegments_RestoresAndVerifies(ImageLayout layout)
+    {
+        // 16k chunks of 4 KiB: their index entries and content list make a metadata pack over 1 MiB.
+        var data = new byte[64 << 20];
+        new Random(5).NextBytes(data);
+        Directory.CreateDirectory(_dir["src"]);
+        File.WriteAllBytes(_dir["src/data.bin"], data);
+        string image = _dir[layout == ImageLayout.Bundle ? "i.psimgbundle" : "i.psimg"];
+        ImageKit.Create(image, layout, ImageEncryption.Aes256, chunkSize: 4096, packSize: 32 << 20);
+
+        var result = ImageKit.Backup(_dir["src"], image, ImageEncryption.Aes256);
+
+        Assert.Equal(CloneStatus.Success, result.Status);
+        using (var pass = ImageKit.PassFor(ImageEncryption.Aes256))
+        using (var opened = PSClone.Images.BackupImage.Open(image, pass, writable: false))
+            Assert.Contains(opened.Manifest.Packs, p => p.IsMetadata && p.Length > 1 << 20);
+        Assert.True(ImageKit.Verify(image, readData: true, ImageEncryption.Aes256).Intact);
+        Assert.Equal(CloneStatus.Success, ImageKit.Restore(image, _dir["out"], encryption: ImageEncryption.Aes256).Status);
+        Assert.Equal(data, File.ReadAllBytes(_dir["out/data.bin"]));
+    }
+}
