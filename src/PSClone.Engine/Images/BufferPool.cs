@@ -26,6 +26,11 @@ internal static class BufferPool
         return new byte[Math.Max(minimum, 64 << 10)];
     }
 
+    public static void Clear()
+    {
+        lock (Free) Free.Clear();
+    }
+
     public static void Return(byte[] buffer)
     {
         lock (Free)

