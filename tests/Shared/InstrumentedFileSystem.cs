@@ -103,6 +103,12 @@ internal sealed class InstrumentedFileSystem(IFileSystem inner) : IFileSystem
 
     public bool IsNetworkPath(string path) => inner.IsNetworkPath(path);
 
+    public Microsoft.Win32.SafeHandles.SafeFileHandle CreateNew(string path)
+    {
+        Note(nameof(CreateNew), path);
+        return inner.CreateNew(path);
+    }
+
     public Stream OpenRead(string path)
     {
         Note(nameof(OpenRead), path);

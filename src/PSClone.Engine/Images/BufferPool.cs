@@ -26,6 +26,7 @@ internal static class BufferPool
         return new byte[Math.Max(minimum, 64 << 10)];
     }
 
+    /// <summary>Drops the kept buffers; the runtime reclaims them at its next collection.</summary>
     public static void Clear()
     {
         lock (Free) Free.Clear();

@@ -361,7 +361,7 @@ internal sealed class ImageRestorer
                 job.Temp = Path.Combine(Path.GetDirectoryName(path)!, ReservedNames.NewTempName());
                 try
                 {
-                    job.Handle = File.OpenHandle(job.Temp, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None);
+                    job.Handle = _fs.CreateNew(job.Temp);
                 }
                 catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
                 {
@@ -418,10 +418,8 @@ internal sealed class ImageRestorer
             job.Handle = null;
             var entry = job.Node.ToFsEntry();
             AddLoss(_fs.ApplyMetadata(job.Temp!, entry, MetadataParts.Mode | MetadataParts.Xattrs | OwnerPart(entry)));
-            if (_fs.TryGetEntry(path, false) is { } existing)
-            {
-                if (existing.Kind == ItemType.Directory) FileSystemTrees.Delete(_fs, path);
-            }
+            // Without --force the path was checked free when the file was started.
+            if (_request.Force && _fs.TryGetEntry(path, false) is { Kind: ItemType.Directory }) FileSystemTrees.Delete(_fs, path);
             _fs.Rename(job.Temp!, path);
             job.Temp = null;
             AddLoss(_fs.ApplyMetadata(path, entry, MetadataParts.Times));

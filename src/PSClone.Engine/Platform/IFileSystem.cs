@@ -99,4 +99,9 @@ internal interface IFileSystem
 
     /// <summary>Opens a regular file for sequential reading without following links.</summary>
     Stream OpenRead(string path);
+
+    /// <summary>Creates a regular file where nothing is (a link there is not followed), open for
+    /// writing at any offset, mode 0600 until its metadata is applied. No advisory lock is taken:
+    /// the caller has just made up its name.</summary>
+    Microsoft.Win32.SafeHandles.SafeFileHandle CreateNew(string path);
 }

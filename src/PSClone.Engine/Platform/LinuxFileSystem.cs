@@ -707,6 +707,17 @@ internal sealed unsafe class LinuxFileSystem : IFileSystem
         return new FileStream(handle, FileAccess.Read, bufferSize: 0);
     }
 
+    public SafeFileHandle CreateNew(string path)
+    {
+        // Opened directly: .NET's own open would add flock calls and a seek to every restored file.
+        fixed (byte* p = ZTemp(path))
+        {
+            int fd = Open(p, OWrOnly | OCreat | OExcl | OCloExec | ONoFollow, 0x180);
+            if (fd < 0) throw Error("Cannot create", path);
+            return new SafeFileHandle(fd, ownsHandle: true);
+        }
+    }
+
     private static PlatformIOException Error(string operation, string path) =>
         Error(operation, path, Marshal.GetLastPInvokeError());
 

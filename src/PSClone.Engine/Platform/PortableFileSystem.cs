@@ -232,6 +232,9 @@ internal sealed class PortableFileSystem : IFileSystem
 
     public string GetVolumeId(string path) => "root:" + Path.GetPathRoot(Path.GetFullPath(path));
 
+    public Microsoft.Win32.SafeHandles.SafeFileHandle CreateNew(string path) =>
+        File.OpenHandle(path, FileMode.CreateNew, FileAccess.Write, FileShare.None);
+
     public Stream OpenRead(string path) =>
         new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1 << 16, FileOptions.SequentialScan);
 
