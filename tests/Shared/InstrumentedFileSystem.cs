@@ -103,6 +103,18 @@ internal sealed class InstrumentedFileSystem(IFileSystem inner) : IFileSystem
 
     public bool IsNetworkPath(string path) => inner.IsNetworkPath(path);
 
+    public Microsoft.Win32.SafeHandles.SafeFileHandle? CreateUnnamed(string target)
+    {
+        Note(nameof(CreateUnnamed), target);
+        return inner.CreateUnnamed(target);
+    }
+
+    public MetadataLoss NameNewFile(Microsoft.Win32.SafeHandles.SafeFileHandle handle, string target, FsEntry metadata)
+    {
+        Note(nameof(NameNewFile), target);
+        return inner.NameNewFile(handle, target, metadata);
+    }
+
     public Microsoft.Win32.SafeHandles.SafeFileHandle CreateNew(string path)
     {
         Note(nameof(CreateNew), path);

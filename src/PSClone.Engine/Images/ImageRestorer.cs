@@ -8,7 +8,8 @@ namespace PSClone.Images;
 
 /// <summary>Restores (part of) a snapshot into a folder: folders first, then files in parallel
 /// (large files split so several workers decode them), then links, then folder metadata deepest
-/// first. Files are written under a temp name and renamed into place; holes stay holes. A file
+/// first. A file gets its name only when complete: it is written unnamed (O_TMPFILE) where the file
+/// system can, else under a temp name that is renamed into place; holes stay holes. A file
 /// with a damaged chunk fails alone; everything else is restored.</summary>
 internal sealed class ImageRestorer
 {
@@ -220,7 +221,7 @@ internal sealed class ImageRestorer
         public readonly Extent[] Extents = extents;
         public readonly object Gate = new();
         public SafeFileHandle? Handle;
-        public string? Temp;
+        public string? Temp; // null for an unnamed file (given its name when complete)
         public int Remaining;
         public Exception? Error;
         public bool Skip;
@@ -358,10 +359,16 @@ internal sealed class ImageRestorer
                     return;
                 }
                 progress.Start(job.Rel);
-                job.Temp = Path.Combine(Path.GetDirectoryName(path)!, ReservedNames.NewTempName());
                 try
                 {
-                    job.Handle = _fs.CreateNew(job.Temp);
+                    // Unnamed until complete where the file system can; --force replaces what is
+                    // there, which a rename of a temp file does in one step.
+                    job.Handle = _request.Force ? null : _fs.CreateUnnamed(path);
+                    if (job.Handle is null)
+                    {
+                        job.Temp = Path.Combine(Path.GetDirectoryName(path)!, ReservedNames.NewTempName());
+                        job.Handle = _fs.CreateNew(job.Temp);
+                    }
                 }
                 catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
                 {
@@ -414,15 +421,25 @@ internal sealed class ImageRestorer
         {
             if (job.Error is not null) throw job.Error;
             RandomAccess.SetLength(job.Handle!, job.Node.Size);
-            job.Handle!.Dispose();
-            job.Handle = null;
             var entry = job.Node.ToFsEntry();
-            AddLoss(_fs.ApplyMetadata(job.Temp!, entry, MetadataParts.Mode | MetadataParts.Xattrs | OwnerPart(entry)));
-            // Without --force the path was checked free when the file was started.
-            if (_request.Force && _fs.TryGetEntry(path, false) is { Kind: ItemType.Directory }) FileSystemTrees.Delete(_fs, path);
-            _fs.Rename(job.Temp!, path);
-            job.Temp = null;
-            AddLoss(_fs.ApplyMetadata(path, entry, MetadataParts.Times));
+            if (job.Temp is null)
+            {
+                OwnerPart(entry); // only its report of an owner that cannot be kept
+                AddLoss(_fs.NameNewFile(job.Handle!, path, entry));
+                job.Handle!.Dispose();
+                job.Handle = null;
+            }
+            else
+            {
+                job.Handle!.Dispose();
+                job.Handle = null;
+                AddLoss(_fs.ApplyMetadata(job.Temp, entry, MetadataParts.Mode | MetadataParts.Xattrs | OwnerPart(entry)));
+                // Without --force the path was checked free when the file was started.
+                if (_request.Force && _fs.TryGetEntry(path, false) is { Kind: ItemType.Directory }) FileSystemTrees.Delete(_fs, path);
+                _fs.Rename(job.Temp, path);
+                job.Temp = null;
+                AddLoss(_fs.ApplyMetadata(path, entry, MetadataParts.Times));
+            }
             Interlocked.Add(ref _bytes, job.Node.Size);
             Done(job.Rel, job.Node, progress);
         }

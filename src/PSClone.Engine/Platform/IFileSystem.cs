@@ -104,4 +104,14 @@ internal interface IFileSystem
     /// writing at any offset, mode 0600 until its metadata is applied. No advisory lock is taken:
     /// the caller has just made up its name.</summary>
     Microsoft.Win32.SafeHandles.SafeFileHandle CreateNew(string path);
+
+    /// <summary>Creates an unnamed regular file in the folder of <paramref name="target"/> (Linux
+    /// O_TMPFILE), open for writing; null where the file system cannot. Nothing half-written ever
+    /// has a name, and the folder sees one entry added instead of a temp entry created and renamed.</summary>
+    Microsoft.Win32.SafeHandles.SafeFileHandle? CreateUnnamed(string target);
+
+    /// <summary>Gives a file from <see cref="CreateUnnamed"/> its metadata (owner, mode, exactly the
+    /// given extended attributes, modification time), through its handle, then its name; fails if
+    /// something is at <paramref name="target"/>.</summary>
+    MetadataLoss NameNewFile(Microsoft.Win32.SafeHandles.SafeFileHandle handle, string target, FsEntry metadata);
 }

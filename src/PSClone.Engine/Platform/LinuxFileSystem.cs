@@ -276,17 +276,8 @@ internal sealed unsafe class LinuxFileSystem : IFileSystem
     public bool TryCopyFileNew(string source, string target, FsEntry metadata, bool durable, CancellationToken cancel, out CopyOutcome outcome)
     {
         outcome = default;
-        int dst;
-        var folder = ZTemp(target, out int length);
-        int slash = folder.AsSpan(0, length).LastIndexOf((byte)'/');
-        folder[slash > 0 ? slash : slash + 1] = 0; // the target's folder ("/" for an item at the root)
-        fixed (byte* d = folder) dst = Open(d, OWrOnly | OTmpFile | OCloExec, 0x180);
-        if (dst < 0)
-        {
-            int errno = Marshal.GetLastPInvokeError();
-            if (errno is 95 or 21 or 22) return false; // EOPNOTSUPP, EISDIR, EINVAL: this file system has no O_TMPFILE
-            throw Error("Cannot create", target, errno);
-        }
+        int dst = OpenUnnamed(target);
+        if (dst < 0) return false;
         try
         {
             outcome = Fill(dst, source, target, metadata, durable, cancel);
@@ -297,6 +288,43 @@ internal sealed unsafe class LinuxFileSystem : IFileSystem
         {
             Close(dst);
         }
+    }
+
+    /// <summary>An unnamed file in the target's folder; -1 where the file system has no O_TMPFILE.</summary>
+    private static int OpenUnnamed(string target)
+    {
+        var folder = ZTemp(target, out int length);
+        int slash = folder.AsSpan(0, length).LastIndexOf((byte)'/');
+        folder[slash > 0 ? slash : slash + 1] = 0; // the target's folder ("/" for an item at the root)
+        int fd;
+        fixed (byte* d = folder) fd = Open(d, OWrOnly | OTmpFile | OCloExec, 0x180);
+        if (fd >= 0) return fd;
+        int errno = Marshal.GetLastPInvokeError();
+        if (errno is 95 or 21 or 22) return -1; // EOPNOTSUPP, EISDIR, EINVAL: this file system has no O_TMPFILE
+        throw Error("Cannot create", target, errno);
+    }
+
+    public SafeFileHandle? CreateUnnamed(string target)
+    {
+        int fd = OpenUnnamed(target);
+        return fd < 0 ? null : new SafeFileHandle(fd, ownsHandle: true);
+    }
+
+    public MetadataLoss NameNewFile(SafeFileHandle handle, string target, FsEntry metadata)
+    {
+        int fd = (int)handle.DangerousGetHandle();
+        // The folder's default ACL may have been inherited; what the item does not have goes.
+        foreach (var (name, _) in ReadXattrs(null, fd, target).Items)
+        {
+            if (metadata.Xattrs is { } wanted && wanted.Items.Any(d => d.Key == name)) continue;
+            fixed (byte* n = Z(name))
+            {
+                if (FRemoveXattr(fd, n) != 0) throw Error($"Cannot remove extended attribute {name} of", target);
+            }
+        }
+        var loss = SetMetadata(fd, target, metadata);
+        LinkOpenFile(fd, target);
+        return loss;
     }
 
     private static void LinkOpenFile(int fd, string target)

@@ -174,6 +174,9 @@ internal static unsafe partial class LinuxNative
     [LibraryImport(Libc, EntryPoint = "lremovexattr", SetLastError = true)]
     public static partial int LRemoveXattr(byte* path, byte* name);
 
+    [LibraryImport(Libc, EntryPoint = "fremovexattr", SetLastError = true)]
+    public static partial int FRemoveXattr(int fd, byte* name);
+
     [LibraryImport(Libc, EntryPoint = "flistxattr", SetLastError = true)]
     public static partial nint FListXattr(int fd, byte* list, nint size);
 

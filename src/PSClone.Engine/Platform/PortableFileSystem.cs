@@ -232,6 +232,11 @@ internal sealed class PortableFileSystem : IFileSystem
 
     public string GetVolumeId(string path) => "root:" + Path.GetPathRoot(Path.GetFullPath(path));
 
+    public Microsoft.Win32.SafeHandles.SafeFileHandle? CreateUnnamed(string target) => null;
+
+    public MetadataLoss NameNewFile(Microsoft.Win32.SafeHandles.SafeFileHandle handle, string target, FsEntry metadata) =>
+        throw new NotSupportedException("This file system has no unnamed files.");
+
     public Microsoft.Win32.SafeHandles.SafeFileHandle CreateNew(string path) =>
         File.OpenHandle(path, FileMode.CreateNew, FileAccess.Write, FileShare.None);
 
