@@ -422,9 +422,9 @@ internal sealed class ImageRestorer
             if (job.Error is not null) throw job.Error;
             RandomAccess.SetLength(job.Handle!, job.Node.Size);
             var entry = job.Node.ToFsEntry();
+            var owner = OwnerPart(entry); // reports an owner that cannot be kept
             if (job.Temp is null)
             {
-                OwnerPart(entry); // only its report of an owner that cannot be kept
                 AddLoss(_fs.NameNewFile(job.Handle!, path, entry));
                 job.Handle!.Dispose();
                 job.Handle = null;
@@ -433,7 +433,7 @@ internal sealed class ImageRestorer
             {
                 job.Handle!.Dispose();
                 job.Handle = null;
-                AddLoss(_fs.ApplyMetadata(job.Temp, entry, MetadataParts.Mode | MetadataParts.Xattrs | OwnerPart(entry)));
+                AddLoss(_fs.ApplyMetadata(job.Temp, entry, MetadataParts.Mode | MetadataParts.Xattrs | owner));
                 // Without --force the path was checked free when the file was started.
                 if (_request.Force && _fs.TryGetEntry(path, false) is { Kind: ItemType.Directory }) FileSystemTrees.Delete(_fs, path);
                 _fs.Rename(job.Temp, path);

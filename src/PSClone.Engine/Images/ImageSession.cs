@@ -144,12 +144,10 @@ internal sealed class ImageSession : IDisposable
     {
         var id = _image.Keys.ComputeId(plaintext);
         if (!_image.Index.TryReserve(id, kind)) return id;
-        var record = BufferPool.Rent(BlobCodec.MaxRecordLength(plaintext.Length));
         try
         {
-            int n = BlobCodec.Encode(_image.Keys, kind, id, plaintext, CompressionSettings.Backup, record);
-            var (pack, offset) = AppendMetadata(record.AsSpan(0, n));
-            _image.Index.SetLocation(id, pack, offset, (uint)n, (uint)plaintext.Length, record[3]);
+            var (pack, offset, n, codec) = AppendMetadataRecord(kind, id, plaintext);
+            _image.Index.SetLocation(id, pack, offset, (uint)n, (uint)plaintext.Length, codec);
             Interlocked.Add(ref _addedBytes, 2L * n);
             return id;
         }
@@ -157,6 +155,18 @@ internal sealed class ImageSession : IDisposable
         {
             _failed = true;
             throw;
+        }
+    }
+
+    /// <summary>Encodes a metadata record (in a pooled buffer) and appends it to the metadata pack.</summary>
+    private (uint Pack, uint Offset, int Length, byte Codec) AppendMetadataRecord(BlobKind kind, in ChunkId id, ReadOnlySpan<byte> plaintext)
+    {
+        var record = BufferPool.Rent(BlobCodec.MaxRecordLength(plaintext.Length));
+        try
+        {
+            int n = BlobCodec.Encode(_image.Keys, kind, id, plaintext, CompressionSettings.Backup, record);
+            var (pack, offset) = AppendMetadata(record.AsSpan(0, n));
+            return (pack, offset, n, record[3]);
         }
         finally
         {
@@ -240,17 +250,8 @@ internal sealed class ImageSession : IDisposable
             {
                 var plain = BackupImage.EncodeIndex(entries.AsSpan(i, Math.Min(ImageFormat.IndexEntriesPerBlob, entries.Length - i)));
                 var id = _image.Keys.ComputeId(plain);
-                var record = BufferPool.Rent(BlobCodec.MaxRecordLength(plain.Length));
-                try
-                {
-                    int n = BlobCodec.Encode(_image.Keys, BlobKind.Index, id, plain, CompressionSettings.Backup, record);
-                    var (pack, offset) = AppendMetadata(record.AsSpan(0, n));
-                    indexRefs.Add(new BlobRef(pack, offset, (uint)n, id));
-                }
-                finally
-                {
-                    BufferPool.Return(record);
-                }
+                var (pack, offset, n, _) = AppendMetadataRecord(BlobKind.Index, id, plain);
+                indexRefs.Add(new BlobRef(pack, offset, (uint)n, id));
             }
             next.IndexBlobs = rewriteIndex ? indexRefs : next.IndexBlobs.Concat(indexRefs).ToList();
 

@@ -250,9 +250,7 @@ internal sealed unsafe class LinuxFileSystem : IFileSystem
 
     public CopyOutcome CopyFile(string source, string target, FsEntry metadata, bool durable, CancellationToken cancel)
     {
-        int dst;
-        fixed (byte* t = ZTemp(target)) dst = Open(t, OWrOnly | OCreat | OExcl | OCloExec | ONoFollow, 0x180);
-        if (dst < 0) throw Error("Cannot create", target);
+        int dst = OpenNew(target);
         bool ok = false;
         try
         {
@@ -314,14 +312,7 @@ internal sealed unsafe class LinuxFileSystem : IFileSystem
     {
         int fd = (int)handle.DangerousGetHandle();
         // The folder's default ACL may have been inherited; what the item does not have goes.
-        foreach (var (name, _) in ReadXattrs(null, fd, target).Items)
-        {
-            if (metadata.Xattrs is { } wanted && wanted.Items.Any(d => d.Key == name)) continue;
-            fixed (byte* n = Z(name))
-            {
-                if (FRemoveXattr(fd, n) != 0) throw Error($"Cannot remove extended attribute {name} of", target);
-            }
-        }
+        RemoveXattrsNotIn(null, fd, target, ReadXattrs(null, fd, target), metadata.Xattrs ?? XattrSet.Empty);
         var loss = SetMetadata(fd, target, metadata);
         LinkOpenFile(fd, target);
         return loss;
@@ -601,14 +592,7 @@ internal sealed unsafe class LinuxFileSystem : IFileSystem
         XattrSet current;
         try { current = ReadXattrs(p, -1, path); }
         catch (PlatformIOException) { return desired.IsEmpty ? MetadataLoss.None : MetadataLoss.ExtendedAttributes; }
-        foreach (var (name, _) in current.Items)
-        {
-            if (desired.Items.Any(d => d.Key == name)) continue;
-            fixed (byte* n = Z(name))
-            {
-                if (LRemoveXattr(p, n) != 0) throw Error($"Cannot remove extended attribute {name} of", path);
-            }
-        }
+        RemoveXattrsNotIn(p, -1, path, current, desired);
         foreach (var (name, value) in desired.Items)
         {
             fixed (byte* n = Z(name))
@@ -623,6 +607,21 @@ internal sealed unsafe class LinuxFileSystem : IFileSystem
             }
         }
         return MetadataLoss.None;
+    }
+
+    /// <summary>Removes the attributes of <paramref name="current"/> that <paramref name="desired"/>
+    /// lacks, by path (no link followed) or, with a null path, through <paramref name="fd"/>.</summary>
+    private void RemoveXattrsNotIn(byte* path, int fd, string display, XattrSet current, XattrSet desired)
+    {
+        foreach (var (name, _) in current.Items)
+        {
+            if (desired.Items.Any(d => d.Key == name)) continue;
+            fixed (byte* n = Z(name))
+            {
+                if ((path != null ? LRemoveXattr(path, n) : FRemoveXattr(fd, n)) != 0)
+                    throw Error($"Cannot remove extended attribute {name} of", display);
+            }
+        }
     }
 
     public void CreateDirectory(string path)
@@ -735,15 +734,16 @@ internal sealed unsafe class LinuxFileSystem : IFileSystem
         return new FileStream(handle, FileAccess.Read, bufferSize: 0);
     }
 
-    public SafeFileHandle CreateNew(string path)
+    // Opened directly: .NET's own open would add flock calls and a seek to every restored file.
+    public SafeFileHandle CreateNew(string path) => new(OpenNew(path), ownsHandle: true);
+
+    /// <summary>A new regular file where nothing is (a link there is not followed), mode 0600.</summary>
+    private static int OpenNew(string path)
     {
-        // Opened directly: .NET's own open would add flock calls and a seek to every restored file.
-        fixed (byte* p = ZTemp(path))
-        {
-            int fd = Open(p, OWrOnly | OCreat | OExcl | OCloExec | ONoFollow, 0x180);
-            if (fd < 0) throw Error("Cannot create", path);
-            return new SafeFileHandle(fd, ownsHandle: true);
-        }
+        int fd;
+        fixed (byte* p = ZTemp(path)) fd = Open(p, OWrOnly | OCreat | OExcl | OCloExec | ONoFollow, 0x180);
+        if (fd < 0) throw Error("Cannot create", path);
+        return fd;
     }
 
     private static PlatformIOException Error(string operation, string path) =>
