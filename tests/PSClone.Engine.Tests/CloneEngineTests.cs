@@ -419,4 +419,33 @@ public sealed class AtomicCreationTests : IDisposable
         Assert.Equal(2, changed.Count(nameof(IFileSystem.Rename)));
         Assert.Equal("", TreeState.Diff(TreeState.Read(src), TreeState.Read(dst)));
     }
+
+    [Fact]
+    public void NewFiles_DoNotKeepAnAclInheritedFromTheDestinationFolder()
+    {
+        string src = _dir["src"], dst = _dir["dst"];
+        var tree = new TreeBuilder(src);
+        tree.File("a.txt", "a").File("d/b.txt", "b");
+        Directory.CreateDirectory(dst);
+        Native.SetDefaultAcl(dst, 4321);
+        // The folder really hands an access ACL to what is created in it (else this test proves nothing).
+        File.WriteAllText(Path.Combine(dst, "probe"), "");
+        Assert.NotNull(Native.GetXattr(Path.Combine(dst, "probe"), AccessAcl));
+        File.Delete(Path.Combine(dst, "probe"));
+
+        var request = new CloneRequest { Source = src, Destination = dst, SafetyNetLimits = new SafetyNetLimits { MinFreeBytes = 0 } };
+        Assert.Equal(CloneStatus.Success, new CloneEngine().Run(request, new RecordingEvents(), CancellationToken.None).Status);
+        Assert.Null(Native.GetXattr(Path.Combine(dst, "a.txt"), AccessAcl)); // unnamed file, linked
+        Assert.Null(Native.GetXattr(Path.Combine(dst, "d/b.txt"), AccessAcl));
+        Assert.Equal("", TreeState.Diff(TreeState.Read(src), TreeState.Read(dst)));
+
+        // A changed file is written under a temp name and renamed over the old one: the same holds.
+        Native.SetDefaultAcl(Path.Combine(dst, "d"), 4321);
+        tree.File("d/b.txt", "changed");
+        Assert.Equal(CloneStatus.Success, new CloneEngine().Run(request, new RecordingEvents(), CancellationToken.None).Status);
+        Assert.Null(Native.GetXattr(Path.Combine(dst, "d/b.txt"), AccessAcl));
+        Assert.Equal("changed", File.ReadAllText(Path.Combine(dst, "d/b.txt")));
+    }
+
+    private const string AccessAcl = "system.posix_acl_access";
 }

@@ -48,6 +48,33 @@ public static partial class Native
             throw new IOException($"lsetxattr {path} {name}: errno {Marshal.GetLastPInvokeError()}");
     }
 
+    public static void SetXattr(string path, string name, byte[] value)
+    {
+        if (LSetXattr(path, name, value, value.Length, 0) != 0)
+            throw new IOException($"lsetxattr {path} {name}: errno {Marshal.GetLastPInvokeError()}");
+    }
+
+    /// <summary>Gives a folder a default ACL (as <c>setfacl -d -m u:UID:rwx</c>) whose named entry makes
+    /// every item created in it get an access ACL (system.posix_acl_access) of its own.</summary>
+    public static void SetDefaultAcl(string folder, uint uid)
+    {
+        const uint Undefined = uint.MaxValue;
+        var entries = new (ushort Tag, ushort Perm, uint Id)[]
+        {
+            (0x01, 7, Undefined), (0x02, 7, uid), (0x04, 5, Undefined), (0x10, 7, Undefined), (0x20, 5, Undefined),
+        };
+        var acl = new byte[4 + 8 * entries.Length];
+        BitConverter.TryWriteBytes(acl.AsSpan(0), 2u); // version 2, little-endian, as the kernel stores it
+        for (int i = 0; i < entries.Length; i++)
+        {
+            var at = acl.AsSpan(4 + 8 * i);
+            BitConverter.TryWriteBytes(at, entries[i].Tag);
+            BitConverter.TryWriteBytes(at[2..], entries[i].Perm);
+            BitConverter.TryWriteBytes(at[4..], entries[i].Id);
+        }
+        SetXattr(folder, "system.posix_acl_default", acl);
+    }
+
     public static string? GetXattr(string path, string name)
     {
         nint n = LGetXattr(path, name, null, 0);

@@ -311,12 +311,16 @@ internal sealed unsafe class LinuxFileSystem : IFileSystem
     public MetadataLoss NameNewFile(SafeFileHandle handle, string target, FsEntry metadata)
     {
         int fd = (int)handle.DangerousGetHandle();
-        // The folder's default ACL may have been inherited; what the item does not have goes.
-        RemoveXattrsNotIn(null, fd, target, ReadXattrs(null, fd, target), metadata.Xattrs ?? XattrSet.Empty);
+        DropInheritedXattrs(fd, target, metadata.Xattrs);
         var loss = SetMetadata(fd, target, metadata);
         LinkOpenFile(fd, target);
         return loss;
     }
+
+    /// <summary>A new file gets an access ACL from its folder's default ACL (and a label from some
+    /// security modules); what the item it stands for does not have goes, before its metadata is set.</summary>
+    private void DropInheritedXattrs(int fd, string target, XattrSet? wanted) =>
+        RemoveXattrsNotIn(null, fd, target, ReadXattrs(null, fd, target), wanted ?? XattrSet.Empty);
 
     private static void LinkOpenFile(int fd, string target)
     {
@@ -364,6 +368,7 @@ internal sealed unsafe class LinuxFileSystem : IFileSystem
 
             var desired = ToEntry(metadata.Name, in after);
             desired.Xattrs = ReadXattrs(null, src, source);
+            DropInheritedXattrs(dst, target, desired.Xattrs);
             var loss = SetMetadata(dst, target, desired);
             if (durable && FSync(dst) != 0) throw Error("Cannot flush", target);
             return new CopyOutcome(copied, size, desired.MTimeNs, loss);

@@ -23,6 +23,34 @@ public sealed class ImageRoundTripTests : IDisposable
 
     private string ImagePath(ImageLayout layout) => _dir[layout == ImageLayout.Bundle ? "img.psimgbundle" : "img.psimg"];
 
+    [Fact]
+    public void RestoreIntoAFolderWithADefaultAcl_GivesTheItemsOnlyTheirOwnAttributes()
+    {
+        var tree = new TreeBuilder(Src);
+        tree.File("a.txt", "a").File("d/b.txt", "b").Xattr("d/b.txt", "user.k", "v");
+        string image = ImagePath(ImageLayout.SingleFile);
+        ImageKit.Create(image, ImageLayout.SingleFile, ImageEncryption.None);
+        Assert.Equal(CloneStatus.Success, ImageKit.Backup(Src, image, ImageEncryption.None).Status);
+        string target = _dir["out"];
+        Directory.CreateDirectory(target);
+        Native.SetDefaultAcl(target, 4321);
+        File.WriteAllText(Path.Combine(target, "probe"), ""); // the folder really hands an ACL on
+        Assert.NotNull(Native.GetXattr(Path.Combine(target, "probe"), "system.posix_acl_access"));
+        File.Delete(Path.Combine(target, "probe"));
+
+        Assert.Equal(CloneStatus.Success, ImageKit.Restore(image, target).Status); // unnamed files, linked
+        Assert.Equal("", TreeState.Diff(TreeState.Read(Src), TreeState.Read(target)));
+
+        // --force writes under a temp name and renames over what is there.
+        Native.SetDefaultAcl(Path.Combine(target, "d"), 4321);
+        using var none = ImageKit.PassFor(ImageEncryption.None);
+        var forced = new PSClone.Images.ImageManager().Restore(new ImageRestoreRequest { Image = image, Target = target, Force = true },
+            none, new RecordingEvents(), CancellationToken.None);
+        Assert.Equal(CloneStatus.Success, forced.Status);
+        Assert.Null(Native.GetXattr(Path.Combine(target, "d/b.txt"), "system.posix_acl_access"));
+        Assert.Equal("v", Native.GetXattr(Path.Combine(target, "d/b.txt"), "user.k"));
+    }
+
     [Theory]
     [MemberData(nameof(Variants))]
     public void Restore_EqualsTheSource_InContentAndAllMetadata(ImageLayout layout, ImageEncryption encryption)
