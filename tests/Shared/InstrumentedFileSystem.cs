@@ -41,6 +41,12 @@ internal sealed class InstrumentedFileSystem(IFileSystem inner) : IFileSystem
         return inner.TryGetEntry(path, withXattrs);
     }
 
+    public FsEntry GetEntry(Microsoft.Win32.SafeHandles.SafeFileHandle handle, string path, string name)
+    {
+        Note(nameof(GetEntry), path);
+        return inner.GetEntry(handle, path, name);
+    }
+
     public CopyOutcome CopyFile(string source, string target, FsEntry metadata, bool durable, CancellationToken cancel)
     {
         Note(nameof(CopyFile), source);

@@ -260,9 +260,10 @@ internal sealed class ImageDestination : ICloneDestination
         var wanted = step.Source!;
         string full = _request.Source + "/" + step.RelativePath;
         using var stream = _fs.OpenRead(full);
-        var before = _fs.TryGetEntry(full, withXattrs: false);
-        if (before is not { Kind: ItemType.File }) throw new SourceChangedException(full);
         var handle = (stream as FileStream)?.SafeFileHandle;
+        // The entry recorded is that of the file read (through its handle), whatever takes its path meanwhile.
+        var before = handle is not null ? _fs.GetEntry(handle, full, wanted.Name) : _fs.TryGetEntry(full, withXattrs: false);
+        if (before is not { Kind: ItemType.File }) throw new SourceChangedException(full);
         var runs = before.IsSparse && handle is not null ? FileRegions.DataRuns(handle, before.Size) : new List<(long, long)> { (0, before.Size) };
         var extents = new List<Extent>();
         // A large file's chunks are stored by the pipeline's encoders while this thread reads on;
@@ -285,7 +286,7 @@ internal sealed class ImageDestination : ICloneDestination
             chunks?.Abandon();
             throw;
         }
-        var after = _fs.TryGetEntry(full, withXattrs: false);
+        var after = handle is not null ? _fs.GetEntry(handle, full, wanted.Name) : _fs.TryGetEntry(full, withXattrs: false);
         if (after is null || after.Size != before.Size || after.MTimeNs != before.MTimeNs) throw new SourceChangedException(full);
 
         var content = Guard(() => MakeContent(extents));

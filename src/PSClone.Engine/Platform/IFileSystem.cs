@@ -61,6 +61,11 @@ internal interface IFileSystem
     /// <summary>The entry at a path, or null when nothing is there.</summary>
     FsEntry? TryGetEntry(string path, bool withXattrs);
 
+    /// <summary>The entry of a file open for reading (<paramref name="path"/> is where it was opened,
+    /// for messages; the entry is named <paramref name="name"/>): what is recorded for a file is then
+    /// the file that was read, even if something else takes its path meanwhile.</summary>
+    FsEntry GetEntry(Microsoft.Win32.SafeHandles.SafeFileHandle handle, string path, string name);
+
     /// <summary>Copies a regular file to <paramref name="target"/>, which must not exist, with its
     /// content (holes kept), permissions, owner when possible, extended attributes and times.</summary>
     CopyOutcome CopyFile(string source, string target, FsEntry metadata, bool durable, CancellationToken cancel);

@@ -129,6 +129,12 @@ internal sealed unsafe class LinuxFileSystem : IFileSystem
         }
     }
 
+    public FsEntry GetEntry(SafeFileHandle handle, string path, string name)
+    {
+        var st = FStat((int)handle.DangerousGetHandle(), path);
+        return ToEntry(name, in st);
+    }
+
     private static FsEntry ToEntry(string name, in Statx st)
     {
         uint type = st.Mode & SIfMt;

@@ -88,6 +88,10 @@ internal sealed class PortableFileSystem : IFileSystem
 
     public XattrSet ReadXattrs(string path) => XattrSet.Empty;
 
+    /// <summary>Here by path (whose last part is the name): .NET has no status call on an open file.</summary>
+    public FsEntry GetEntry(Microsoft.Win32.SafeHandles.SafeFileHandle handle, string path, string name) =>
+        TryGetEntry(path, withXattrs: false) ?? throw new FileNotFoundException($"'{path}' is no longer there.", path);
+
     public FsEntry? TryGetEntry(string path, bool withXattrs)
     {
         FileSystemInfo info = new FileInfo(path);

@@ -191,6 +191,38 @@ public sealed class ImageSnapshotTests : IDisposable
     }
 
     [Fact]
+    public void AFileReplacedWhileItIsRead_IsRecordedAsTheFileThatWasRead()
+    {
+        string image = _dir["r.psimg"];
+        ImageKit.Create(image, ImageLayout.SingleFile, ImageEncryption.Aes256);
+        var tree = new TreeBuilder(Src);
+        tree.File("d/f.txt", "the file as it was opened").File("d/g.txt", "other");
+        Native.SetMTime(Path.Combine(Src, "d/f.txt"), 1_600_000_000_000_000_000);
+        var opened = TreeState.Read(Src).Items["d/f.txt"];
+        // Once the backup has opened d/f.txt, a longer, newer file is renamed over its path.
+        var fs = new InstrumentedFileSystem(new LinuxFileSystem());
+        int swaps = 0;
+        fs.Fault = (op, p) =>
+        {
+            if (op == nameof(IFileSystem.GetEntry) && p.EndsWith("/d/f.txt", StringComparison.Ordinal) && swaps == 0)
+            {
+                swaps++;
+                File.WriteAllText(Path.Combine(Src, "d/new"), "a different, longer file that took the path");
+                File.Move(Path.Combine(Src, "d/new"), Path.Combine(Src, "d/f.txt"), overwrite: true);
+            }
+            return null;
+        };
+        var result = ImageKit.Backup(Src, image, ImageEncryption.Aes256, engine: new CloneEngine(fs));
+
+        Assert.Equal(CloneStatus.Success, result.Status);
+        Assert.Equal(1, swaps);
+        // Content, size and time all belong to the file read, not to the one now at its path.
+        string id = ImageKit.Snapshots(image, ImageEncryption.Aes256)[0].Id;
+        Assert.Equal(opened.Describe(), Restored(image, id).Items["d/f.txt"].Describe());
+        Assert.Equal("the file as it was opened", File.ReadAllText(Path.Combine(_dir["restored-" + id], "d/f.txt")));
+    }
+
+    [Fact]
     public void UnchangedFolders_KeepTheirListing_ButNotWhatAFilterNowExcludes()
     {
         string image = _dir["f.psimg"];
