@@ -240,12 +240,31 @@ internal sealed class KeySlot
     {
         var kek = new byte[32];
         var salt = new byte[32];
-        Rfc2898DeriveBytes.Pbkdf2("calibration"u8, salt, kek, 1000, HashAlgorithmName.SHA256); // warm up
-        const int probe = 100_000;
-        var clock = Stopwatch.StartNew();
-        Rfc2898DeriveBytes.Pbkdf2("calibration"u8, salt, kek, probe, HashAlgorithmName.SHA256);
-        double seconds = Math.Max(clock.Elapsed.TotalSeconds, 0.001);
-        long iterations = (long)(probe / seconds);
+        return Calibrate(iterations =>
+        {
+            var clock = Stopwatch.StartNew();
+            Rfc2898DeriveBytes.Pbkdf2("calibration"u8, salt, kek, iterations, HashAlgorithmName.SHA256);
+            return clock.Elapsed;
+        });
+    }
+
+    /// <summary>The rate is the median of probes run for at least a quarter of a second (and at
+    /// least five): one short probe is at the mercy of a single scheduling hiccup or clock change,
+    /// in either direction, and every open of the image pays what it sets.</summary>
+    internal static int Calibrate(Func<int, TimeSpan> derive)
+    {
+        derive(1000); // warm up
+        const int probe = 40_000;
+        var rates = new List<double>();
+        var spent = TimeSpan.Zero;
+        while (rates.Count < 5 || spent < TimeSpan.FromMilliseconds(250))
+        {
+            var took = derive(probe);
+            spent += took;
+            rates.Add(probe / Math.Max(took.TotalSeconds, 1e-6));
+        }
+        rates.Sort();
+        long iterations = (long)rates[rates.Count / 2];
         return (int)Math.Clamp(iterations / 10_000 * 10_000, MinimumCalibratedIterations, MaximumIterations);
     }
 }
