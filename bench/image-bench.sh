@@ -69,7 +69,8 @@
 # Rows that are compared run alternately within one loop (the order rotates
 # every round), so drift of the machine's speed hits all tools alike; the
 # ratio table gives the median of the per-round ratios. Warm page cache for
-# the dataset; the repositories live on the loop device (direct I/O).
+# the dataset (read back untimed before every backup run: borg drops it); the
+# repositories live on the loop device (direct I/O).
 # Needs: bash, python3 (>= 3.9), restic, borg, rsync, coreutils, GNU time;
 # dotnet unless --psclone.
 set -euo pipefail
@@ -239,10 +240,16 @@ repo_bytes() { # TOOL DIR: apparent bytes of the repository (not of caches)
 ALL_TOOLS=()
 for t in psclone psclone-bundle psclone-kdf restic borg; do uses "$t" && ALL_TOOLS+=("$t"); done
 
+# borg drops the page cache of every file it reads (posix_fadvise DONTNEED in its chunker), so
+# whichever tool ran next after a borg backup read the dataset from disk, not from a warm cache
+# (always the same one or two tools, as the order rotates). Every row that reads the source reads
+# it back into the cache first, untimed.
+WARM_SRC="find $SRC -type f -print0 | xargs -0 -r cat > /dev/null"
+
 # ---------------------------------------------------------------- initial backup
 rows=()
 for t in "${ALL_TOOLS[@]}"; do
-  PREP["$t initial"]="$(init_cmd "$t" "$ST/$t-init") && sync"
+  PREP["$t initial"]="$(init_cmd "$t" "$ST/$t-init") && sync && $WARM_SRC"
   CMD["$t initial"]=$(backup_cmd "$t" "$ST/$t-init")
   rows+=("$t initial")
 done
@@ -284,7 +291,7 @@ fi
 # ---------------------------------------------------------------- no-op backup
 rows=()
 for t in "${ALL_TOOLS[@]}"; do
-  PREP["$t no-op"]=""; CMD["$t no-op"]=$(backup_cmd "$t" "$ST/$t"); rows+=("$t no-op")
+  PREP["$t no-op"]=$WARM_SRC; CMD["$t no-op"]=$(backup_cmd "$t" "$ST/$t"); rows+=("$t no-op")
 done
 warmup "${rows[@]}"
 rounds "$RUNS" "${rows[@]}"
@@ -320,7 +327,7 @@ rounds "$SLOW_RUNS" "${rows[@]}"
 # (untimed cp -a of the state folder, caches included).
 rows=()
 for t in "${ALL_TOOLS[@]}"; do
-  PREP["$t 1% change"]="rm -rf $ST/$t-m && cp -a $ST/$t $ST/$t-m && sync"
+  PREP["$t 1% change"]="rm -rf $ST/$t-m && cp -a $ST/$t $ST/$t-m && sync && $WARM_SRC"
   CMD["$t 1% change"]=$(backup_cmd "$t" "$ST/$t-m")
   rows+=("$t 1% change")
 done
