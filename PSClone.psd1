@@ -11,6 +11,8 @@
     CompatiblePSEditions = @('Core')
     PowerShellVersion    = '7.4'
     FormatsToProcess     = @('PSClone.Format.ps1xml')
+    # zstd for backup image records (format 2), a managed library shipped next to the engine.
+    RequiredAssemblies   = @('ZstdSharp.dll')
     NestedModules        = @('PSClone.Dsc.psm1')
     DscResourcesToExport = @('PSCloneTask')
     CmdletsToExport      = @(

@@ -123,9 +123,10 @@ internal sealed class BackupImage : IDisposable
                 throw ImageErrors.Damaged(path, "both copies of the image head are damaged");
             }
             if (best.Major > ImageFormat.Major) throw ImageErrors.VersionTooNew(path, best.Major, best.Minor, writing: false);
-            if (best.Major != ImageFormat.Major) throw ImageErrors.Damaged(path, $"the image head has an invalid format version {best.Major}.{best.Minor}");
+            if (!ImageFormat.KnowsMajor(best.Major)) throw ImageErrors.Damaged(path, $"the image head has an invalid format version {best.Major}.{best.Minor}");
             if (best.Layout != layout) throw ImageErrors.Damaged(path, $"the image head says {best.Layout} but the image is a {layout}");
-            if (writable && best.Minor > ImageFormat.Minor) throw ImageErrors.VersionTooNew(path, best.Major, best.Minor, writing: true);
+            // Of an older major, only minor 0 exists.
+            if (writable && best.Minor > (best.Major == ImageFormat.Major ? ImageFormat.Minor : 0)) throw ImageErrors.VersionTooNew(path, best.Major, best.Minor, writing: true);
             if (writable && best.Sealed) throw ImageErrors.Sealed(path);
             storage.ImageId = best.ImageId;
             return new BackupImage(path, storage, best, bestSlot, problems);
@@ -223,6 +224,7 @@ internal sealed class BackupImage : IDisposable
         if (!m.ImageId.AsSpan().SequenceEqual(head.ImageId)) return "belongs to another image";
         if (m.Config.Layout != head.Layout || m.Config.Encryption != head.Encryption || m.Config.Sealed != head.Sealed)
             return "does not match the image head";
+        if (head.Major < 2 && m.Config.Compression.Codec > 1) return "names a codec its format version does not have";
         var own = m.Packs.FirstOrDefault(p => p.Number == head.Manifest.Pack);
         if (own is null || !own.IsMetadata || (long)head.Manifest.Offset + head.Manifest.Length > own.Length
             || own.Location != head.ManifestLocation || own.MirrorLocation != head.ManifestMirrorLocation)
@@ -288,7 +290,7 @@ internal sealed class BackupImage : IDisposable
                 Kind = (BlobKind)r.U8(),
                 Codec = r.U8(),
             };
-            if (e.Kind is not (BlobKind.Data or BlobKind.Tree or BlobKind.ContentList) || e.Codec > 1 || e.Length < BlobCodec.Overhead
+            if (e.Kind is not (BlobKind.Data or BlobKind.Tree or BlobKind.ContentList) || e.Codec > 2 || e.Length < BlobCodec.Overhead
                 || e.RawLength > ImageFormat.MaxRawLength || !packs.TryGetValue(e.Pack, out var pack) || (long)e.Offset + e.Length > pack.Length
                 || e.Offset < ImageFormat.PackHeaderSize || (e.Kind == BlobKind.Data) == pack.IsMetadata)
                 throw new ImageFormatException("an index entry points outside the image");

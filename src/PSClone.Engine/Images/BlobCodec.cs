@@ -4,17 +4,25 @@ using System.Security.Cryptography;
 
 namespace PSClone.Images;
 
-/// <summary>How new records are compressed: codec 1 (Brotli) with a quality and window, or 0 (stored).
-/// Records under 64 KiB (small files, mostly text) get quality 2: as small as zstd -3 for them, at
-/// little cost, since most bytes are in larger chunks.</summary>
+/// <summary>How new records are compressed (format §7): codec 1, Brotli with a quality and window;
+/// codec 2, zstd at level Quality for records of 64 KiB and more and Brotli quality 2 below that;
+/// or 0 (stored). Records under 64 KiB (small files, mostly text) always get Brotli at quality 2
+/// or more: its built-in dictionary suits them, at little cost, since most bytes are in larger
+/// chunks. zstd 1 makes binary-like data 7% smaller than Brotli 1 and decodes 1.4-3x faster.</summary>
 internal readonly record struct CompressionSettings(byte Codec, int Quality, int Window)
 {
-    public static readonly CompressionSettings Backup = new(1, 1, 20);
+    public static readonly CompressionSettings Backup = new(2, 1, 20);
     public static readonly CompressionSettings Archive = new(1, 4, 24);
+
+    /// <summary>Trees, content lists and index blobs of every image: Brotli, as in format 1, so an
+    /// image of format 1 never gets a record of codec 2.</summary>
+    public static readonly CompressionSettings Metadata = new(1, 1, 20);
 
     public const int SmallRecord = 64 << 10;
 
-    public int QualityFor(int length) => length < SmallRecord ? Math.Max(Quality, 2) : Quality;
+    public bool ZstdFor(int length) => Codec == 2 && length >= SmallRecord;
+
+    public int QualityFor(int length) => length < SmallRecord ? Math.Max(Codec == 2 ? 2 : Quality, 2) : Quality;
 }
 
 /// <summary>The clear header of a blob record (format §7).</summary>
@@ -32,6 +40,15 @@ internal static class BlobCodec
     public const int Overhead = HeaderSize + TagSize;
 
     [ThreadStatic] private static IncrementalHash? t_sha;
+    [ThreadStatic] private static ZstdSharp.Compressor? t_zstd;
+    [ThreadStatic] private static ZstdSharp.Decompressor? t_unzstd;
+
+    private static ZstdSharp.Compressor Zstd(int level)
+    {
+        var c = t_zstd ??= new ZstdSharp.Compressor(level);
+        if (c.Level != level) c.Level = level;
+        return c;
+    }
 
     private static IncrementalHash Sha => t_sha ??= IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
 
@@ -43,7 +60,7 @@ internal static class BlobCodec
         if (header.Length < HeaderSize || header[0] != 0x50 || header[1] != 0x42) throw new ImageFormatException("a record has no record magic");
         byte kind = header[2], codec = header[3];
         if (kind is < 1 or > 5) throw new ImageFormatException($"a record has an unknown kind ({kind})");
-        if (codec > 1) throw new ImageFormatException($"a record has an unknown codec ({codec})");
+        if (codec > 2) throw new ImageFormatException($"a record has an unknown codec ({codec})");
         uint stored = BinaryPrimitives.ReadUInt32LittleEndian(header[4..]);
         uint raw = BinaryPrimitives.ReadUInt32LittleEndian(header[8..]);
         if (raw > ImageFormat.MaxRawLength) throw new ImageFormatException("a record claims an impossible length");
@@ -61,14 +78,23 @@ internal static class BlobCodec
         int stored = raw;
         byte codec = 0;
         // Stored compressed only when that saves at least 1/32 (format §7): a payload that does not
-        // fit below that bound is not worth it, and Brotli says so by failing.
-        if (compression.Codec == 1 && raw >= 64
-            && BrotliEncoder.TryCompress(plaintext, payload[..(raw - raw / 32 - 1)], out int written, compression.QualityFor(raw), compression.Window))
+        // fit below that bound is not worth it, and the compressor says so by failing.
+        var bound = payload[..Math.Max(0, raw - raw / 32 - 1)];
+        if (compression.ZstdFor(raw))
+        {
+            if (Zstd(compression.Quality).TryWrap(plaintext, bound, out int written))
+            {
+                stored = written;
+                codec = 2;
+            }
+        }
+        else if (compression.Codec >= 1 && raw >= 64
+            && BrotliEncoder.TryCompress(plaintext, bound, out int written, compression.QualityFor(raw), compression.Window))
         {
             stored = written;
             codec = 1;
         }
-        else
+        if (codec == 0)
         {
             plaintext.CopyTo(payload);
         }
@@ -167,6 +193,19 @@ internal static class BlobCodec
         {
             if (!BrotliDecoder.TryDecompress(encoded, output[..header.RawLength], out int written) || written != header.RawLength)
                 throw new ImageFormatException("a record does not decompress to its length");
+        }
+        else if (header.Codec == 2)
+        {
+            int written;
+            try
+            {
+                if (!(t_unzstd ??= new ZstdSharp.Decompressor()).TryUnwrap(encoded, output[..header.RawLength], out written)) written = -1;
+            }
+            catch (ZstdSharp.ZstdException)
+            {
+                written = -1;
+            }
+            if (written != header.RawLength) throw new ImageFormatException("a record does not decompress to its length");
         }
     }
 }

@@ -5,9 +5,18 @@ namespace PSClone.Images;
 /// <summary>Magic numbers, versions and sizes of docs/image-format.md.</summary>
 internal static class ImageFormat
 {
-    public const ushort Major = 1;
+    /// <summary>The head's version for new images. Major 2 added record codec 2 (zstd); images of
+    /// major 1 (no codec 2 anywhere) are still read and written, and keep their major.</summary>
+    public const ushort Major = 2;
     public const ushort Minor = 0;
+    public const ushort OldestMajor = 1;
     public static string Version => $"{Major}.{Minor}";
+
+    /// <summary>The pack header's version (format §8): the pack layout, unchanged since 1.0.</summary>
+    public const ushort PackMajor = 1;
+    public const ushort PackMinor = 0;
+
+    public static bool KnowsMajor(int major) => major is >= OldestMajor and <= Major;
 
     public static ReadOnlySpan<byte> HeadMagic => new byte[] { 0x89, 0x50, 0x53, 0x49, 0x4D, 0x47, 0x0D, 0x0A };
     public static ReadOnlySpan<byte> PackMagic => new byte[] { 0x50, 0x53, 0x50, 0x4B, 0x0D, 0x0A, 0x1A, 0x0A };

@@ -61,7 +61,7 @@ internal sealed record ImageHead
         if (!hash.SequenceEqual(b.Slice(4064, 32))) return null;
         ushort major = BinaryPrimitives.ReadUInt16LittleEndian(b[8..]);
         ushort minor = BinaryPrimitives.ReadUInt16LittleEndian(b[10..]);
-        if (major != ImageFormat.Major)
+        if (!ImageFormat.KnowsMajor(major))
         {
             // Fields of another major version mean nothing here; the caller refuses by version.
             return new ImageHead

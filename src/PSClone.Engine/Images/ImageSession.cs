@@ -164,7 +164,7 @@ internal sealed class ImageSession : IDisposable
         var record = BufferPool.Rent(BlobCodec.MaxRecordLength(plaintext.Length));
         try
         {
-            int n = BlobCodec.Encode(_image.Keys, kind, id, plaintext, CompressionSettings.Backup, record);
+            int n = BlobCodec.Encode(_image.Keys, kind, id, plaintext, CompressionSettings.Metadata, record);
             var (pack, offset) = AppendMetadata(record.AsSpan(0, n));
             return (pack, offset, n, record[3]);
         }

@@ -9,8 +9,8 @@ internal static class PackHeader
     {
         var b = new byte[ImageFormat.PackHeaderSize];
         ImageFormat.PackMagic.CopyTo(b);
-        BinaryPrimitives.WriteUInt16LittleEndian(b.AsSpan(8), ImageFormat.Major);
-        BinaryPrimitives.WriteUInt16LittleEndian(b.AsSpan(10), ImageFormat.Minor);
+        BinaryPrimitives.WriteUInt16LittleEndian(b.AsSpan(8), ImageFormat.PackMajor);
+        BinaryPrimitives.WriteUInt16LittleEndian(b.AsSpan(10), ImageFormat.PackMinor);
         BinaryPrimitives.WriteUInt32LittleEndian(b.AsSpan(12), number);
         imageId.CopyTo(b.AsSpan(16));
         return b;
@@ -20,7 +20,7 @@ internal static class PackHeader
     public static string? Check(ReadOnlySpan<byte> header, uint number, ReadOnlySpan<byte> imageId)
     {
         if (!header[..8].SequenceEqual(ImageFormat.PackMagic)) return "its header has no pack magic";
-        if (BinaryPrimitives.ReadUInt16LittleEndian(header[8..]) != ImageFormat.Major) return "its header has another format version";
+        if (BinaryPrimitives.ReadUInt16LittleEndian(header[8..]) != ImageFormat.PackMajor) return "its header has another format version";
         if (BinaryPrimitives.ReadUInt32LittleEndian(header[12..]) != number) return "its header has another pack number";
         if (!header.Slice(16, 16).SequenceEqual(imageId)) return "its header belongs to another image";
         return null;

@@ -160,13 +160,16 @@ public sealed class ImageFuzzTests : IDisposable
     {
         var imageId = RandomNumberGenerator.GetBytes(16);
         var master = RandomNumberGenerator.GetBytes(32);
+        // 8 KB goes through Brotli (codec 1), 160 KB through zstd (codec 2).
+        foreach (int repeat in new[] { 400, 8000 })
         foreach (var encryption in new[] { ImageEncryption.None, ImageEncryption.Aes128 })
         {
             using var keys = new ImageKeys(master, imageId, encryption);
-            var plain = System.Text.Encoding.UTF8.GetBytes(string.Concat(Enumerable.Repeat("compressible content ", 400)));
+            var plain = System.Text.Encoding.UTF8.GetBytes(string.Concat(Enumerable.Range(0, repeat).Select(i => $"compressible content {i % 97} ")));
             var id = keys.ComputeId(plain);
             var record = new byte[BlobCodec.MaxRecordLength(plain.Length)];
             int n = BlobCodec.Encode(keys, BlobKind.Data, id, plain, CompressionSettings.Backup, record);
+            Assert.Equal(repeat > 1000 ? 2 : 1, record[3]);
             Assert.Equal(plain, BlobCodec.Decode(keys, record.AsSpan(0, n), BlobKind.Data, id, true));
             var valid = record[..n];
             for (int i = 0; i < 2000; i++)
@@ -175,9 +178,11 @@ public sealed class ImageFuzzTests : IDisposable
                 Case<ImageFormatException>("record", () => BlobCodec.Decode(keys, r, BlobKind.Data, id, true));
                 if (encryption == ImageEncryption.None && r.Length > BlobCodec.Overhead)
                 {
-                    // Garbage under a correct checksum reaches the decompressor and the id check.
+                    // Garbage, and a damaged stream, under a correct checksum reach the decompressor
+                    // and the id check.
                     var garbage = (byte[])valid.Clone();
-                    _random.NextBytes(garbage.AsSpan(BlobCodec.HeaderSize, garbage.Length - BlobCodec.Overhead));
+                    if (i % 2 == 0) _random.NextBytes(garbage.AsSpan(BlobCodec.HeaderSize, garbage.Length - BlobCodec.Overhead));
+                    else for (int k = 0; k < 1 + _random.Next(3); k++) garbage[BlobCodec.HeaderSize + _random.Next(garbage.Length - BlobCodec.Overhead)] ^= (byte)(1 << _random.Next(8));
                     using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
                     sha.AppendData(imageId);
                     sha.AppendData(garbage.AsSpan(0, garbage.Length - BlobCodec.TagSize));

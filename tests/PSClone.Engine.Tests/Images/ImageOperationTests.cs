@@ -58,7 +58,7 @@ public sealed class ImageRefusalTests : IDisposable
         for (int slot = 0; slot < 2; slot++)
         {
             var head = bytes.AsSpan(slot * 4096, 4096);
-            BinaryPrimitives.WriteUInt16LittleEndian(head[8..], 2);
+            BinaryPrimitives.WriteUInt16LittleEndian(head[8..], (ushort)(ImageFormat.Major + 1));
             SHA256.HashData(head[..4064], head[4064..]);
         }
         File.WriteAllBytes(image, bytes);
