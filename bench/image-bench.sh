@@ -240,10 +240,7 @@ repo_bytes() { # TOOL DIR: apparent bytes of the repository (not of caches)
 ALL_TOOLS=()
 for t in psclone psclone-bundle psclone-kdf restic borg; do uses "$t" && ALL_TOOLS+=("$t"); done
 
-# borg drops the page cache of every file it reads (posix_fadvise DONTNEED in its chunker), so
-# whichever tool ran next after a borg backup read the dataset from disk, not from a warm cache
-# (always the same one or two tools, as the order rotates). Every row that reads the source reads
-# it back into the cache first, untimed.
+# Before every backup run, untimed: borg drops the cache of what it reads (see the header).
 WARM_SRC="find $SRC -type f -print0 | xargs -0 -r cat > /dev/null"
 
 # ---------------------------------------------------------------- initial backup

@@ -41,12 +41,7 @@ public static partial class Native
 
     public static bool IsRoot => OperatingSystem.IsLinux() && GetEUid() == 0;
 
-    public static void SetXattr(string path, string name, string value)
-    {
-        var bytes = Encoding.UTF8.GetBytes(value);
-        if (LSetXattr(path, name, bytes, bytes.Length, 0) != 0)
-            throw new IOException($"lsetxattr {path} {name}: errno {Marshal.GetLastPInvokeError()}");
-    }
+    public static void SetXattr(string path, string name, string value) => SetXattr(path, name, Encoding.UTF8.GetBytes(value));
 
     public static void SetXattr(string path, string name, byte[] value)
     {

@@ -224,7 +224,7 @@ internal sealed class BackupImage : IDisposable
         if (!m.ImageId.AsSpan().SequenceEqual(head.ImageId)) return "belongs to another image";
         if (m.Config.Layout != head.Layout || m.Config.Encryption != head.Encryption || m.Config.Sealed != head.Sealed)
             return "does not match the image head";
-        if (head.Major < 2 && m.Config.Compression.Codec > 1) return "names a codec its format version does not have";
+        if (m.Config.Compression.Codec > ImageFormat.HighestCodec(head.Major)) return "names a codec its format version does not have";
         var own = m.Packs.FirstOrDefault(p => p.Number == head.Manifest.Pack);
         if (own is null || !own.IsMetadata || (long)head.Manifest.Offset + head.Manifest.Length > own.Length
             || own.Location != head.ManifestLocation || own.MirrorLocation != head.ManifestMirrorLocation)

@@ -22,7 +22,8 @@ internal readonly record struct CompressionSettings(byte Codec, int Quality, int
 
     public bool ZstdFor(int length) => Codec == 2 && length >= SmallRecord;
 
-    public int QualityFor(int length) => length < SmallRecord ? Math.Max(Codec == 2 ? 2 : Quality, 2) : Quality;
+    /// <summary>The Brotli quality of a record (for codec 2 only records under 64 KiB use Brotli).</summary>
+    public int QualityFor(int length) => length >= SmallRecord ? Quality : Codec == 2 ? 2 : Math.Max(Quality, 2);
 }
 
 /// <summary>The clear header of a blob record (format §7).</summary>

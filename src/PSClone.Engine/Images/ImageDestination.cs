@@ -262,7 +262,8 @@ internal sealed class ImageDestination : ICloneDestination
         using var stream = _fs.OpenRead(full);
         var handle = (stream as FileStream)?.SafeFileHandle;
         // The entry recorded is that of the file read (through its handle), whatever takes its path meanwhile.
-        var before = handle is not null ? _fs.GetEntry(handle, full, wanted.Name) : _fs.TryGetEntry(full, withXattrs: false);
+        FsEntry? Stat() => handle is not null ? _fs.GetEntry(handle, full, wanted.Name) : _fs.TryGetEntry(full, withXattrs: false);
+        var before = Stat();
         if (before is not { Kind: ItemType.File }) throw new SourceChangedException(full);
         var runs = before.IsSparse && handle is not null ? FileRegions.DataRuns(handle, before.Size) : new List<(long, long)> { (0, before.Size) };
         var extents = new List<Extent>();
@@ -286,7 +287,7 @@ internal sealed class ImageDestination : ICloneDestination
             chunks?.Abandon();
             throw;
         }
-        var after = handle is not null ? _fs.GetEntry(handle, full, wanted.Name) : _fs.TryGetEntry(full, withXattrs: false);
+        var after = Stat();
         if (after is null || after.Size != before.Size || after.MTimeNs != before.MTimeNs) throw new SourceChangedException(full);
 
         var content = Guard(() => MakeContent(extents));

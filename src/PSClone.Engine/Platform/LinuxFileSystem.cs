@@ -317,16 +317,10 @@ internal sealed unsafe class LinuxFileSystem : IFileSystem
     public MetadataLoss NameNewFile(SafeFileHandle handle, string target, FsEntry metadata)
     {
         int fd = (int)handle.DangerousGetHandle();
-        DropInheritedXattrs(fd, target, metadata.Xattrs);
         var loss = SetMetadata(fd, target, metadata);
         LinkOpenFile(fd, target);
         return loss;
     }
-
-    /// <summary>A new file gets an access ACL from its folder's default ACL (and a label from some
-    /// security modules); what the item it stands for does not have goes, before its metadata is set.</summary>
-    private void DropInheritedXattrs(int fd, string target, XattrSet? wanted) =>
-        RemoveXattrsNotIn(null, fd, target, ReadXattrs(null, fd, target), wanted ?? XattrSet.Empty);
 
     private static void LinkOpenFile(int fd, string target)
     {
@@ -374,7 +368,6 @@ internal sealed unsafe class LinuxFileSystem : IFileSystem
 
             var desired = ToEntry(metadata.Name, in after);
             desired.Xattrs = ReadXattrs(null, src, source);
-            DropInheritedXattrs(dst, target, desired.Xattrs);
             var loss = SetMetadata(dst, target, desired);
             if (durable && FSync(dst) != 0) throw Error("Cannot flush", target);
             return new CopyOutcome(copied, size, desired.MTimeNs, loss);
@@ -516,8 +509,12 @@ internal sealed unsafe class LinuxFileSystem : IFileSystem
     private static PlatformIOException ReadOrWriteError(int errno, string source, string target) =>
         errno is 28 or 122 or 27 or 30 ? Error("Cannot write", target, errno) : Error("Cannot copy", source, errno);
 
+    /// <summary>The metadata of a new file, through its handle: owner, mode, exactly the desired
+    /// extended attributes, times. A new file gets an access ACL from its folder's default ACL (and
+    /// a label from some security modules); what the item it stands for does not have goes first.</summary>
     private MetadataLoss SetMetadata(int fd, string path, FsEntry desired)
     {
+        RemoveXattrsNotIn(null, fd, path, ReadXattrs(null, fd, path), desired.Xattrs ?? XattrSet.Empty);
         var loss = MetadataLoss.None;
         // A new file is ours already: chown only when the source belongs to someone else.
         if (CanPreserveOwner && (desired.Uid != ProcessUid || desired.Gid != _processGid))

@@ -67,7 +67,8 @@ public sealed class ImageCodecTests : IDisposable
     {
         string image = _dir[fixture];
         File.Copy(Path.Combine(AppContext.BaseDirectory, "Fixtures", fixture), image);
-        Assert.Equal((1, (byte)1), (Inspect(image, encryption).Major, Inspect(image, encryption).ManifestCodec));
+        var made = Inspect(image, encryption);
+        Assert.Equal((1, (byte)1), (made.Major, made.ManifestCodec));
 
         // What format 1 wrote reads back exactly (see Fixtures/README.md).
         Assert.True(ImageKit.Verify(image, readData: true, encryption).Intact);
