@@ -91,6 +91,43 @@ public sealed class ImageCliTests(ITestOutputHelper output) : IDisposable
         Ok(Cli.Run(new Dictionary<string, string?> { ["PSCLONE_PASSPHRASE"] = "the next passphrase" }, "image", "snapshots", image));
     }
 
+    /// <summary>A process that has the system's libzstd and one that does not (PSCLONE_ZSTD=managed)
+    /// back up into the same image, and each restores and verifies what the other wrote.</summary>
+    [Fact]
+    public void ImagesWrittenWithAndWithoutTheSystemZstd_ReadTheSame()
+    {
+        string src = _dir["src"], image = _dir["z.psimg"];
+        var managed = new Dictionary<string, string?>(Env) { ["PSCLONE_ZSTD"] = "managed" };
+        var system = new Dictionary<string, string?>(Env) { ["PSCLONE_ZSTD"] = null };
+        // Compressible files, small and large: zstd takes every data record of 64 bytes and more.
+        void Write(Random rng, int files)
+        {
+            string[] words = { "alpha ", "beta ", "gamma ", "restore ", "chunk\n" };
+            for (int i = 0; i < files; i++)
+            {
+                string path = Path.Combine(src, $"d{rng.Next(3)}", $"f{rng.Next(files * 2)}.txt");
+                Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+                File.WriteAllText(path, string.Concat(Enumerable.Range(0, rng.Next(10, 40_000)).Select(_ => words[rng.Next(words.Length)])));
+            }
+        }
+        Write(new Random(11), 20);
+        Ok(Cli.Run(managed, "image", "new", image, "--kdf-iterations", "2000", "--encryption", "aes128"));
+        Ok(Cli.Run(managed, "clone", src, image, "-q"));
+        var first = TreeState.Read(src);
+        Write(new Random(12), 10);
+        Ok(Cli.Run(system, "clone", src, image, "-q"));
+        var second = TreeState.Read(src);
+        foreach (var (env, name) in new[] { (system, "system"), (managed, "managed") })
+        {
+            Ok(Cli.Run(env, "image", "verify", image, "--read-data"));
+            var ids = Lines(Ok(Cli.Run(env, "image", "snapshots", image, "--json")).StdOut).Select(s => s.GetProperty("id").GetString()!).ToList();
+            Ok(Cli.Run(env, "image", "restore", image, _dir[name + "1"], "--snapshot", ids[0]));
+            Ok(Cli.Run(env, "image", "restore", image, _dir[name + "2"], "--snapshot", ids[1]));
+            Assert.Equal("", TreeState.Diff(first, TreeState.Read(_dir[name + "1"])));
+            Assert.Equal("", TreeState.Diff(second, TreeState.Read(_dir[name + "2"])));
+        }
+    }
+
     [Fact]
     public void BadInput_ExitsTwo_WithAStableErrorId()
     {

@@ -23,7 +23,7 @@ public sealed class ImageCodecTests : IDisposable
         return (opened.Head.Major, opened.Manifest.Config.Compression.Codec, opened.Index.All());
     }
 
-    /// <summary>Text and binary-like files of 100-400 KB (chunks of 64 KiB and more: zstd) and small files (Brotli).</summary>
+    /// <summary>Text and binary-like files of 100-400 KB, small files, and files under 64 bytes (stored).</summary>
     private static void Source(string root)
     {
         var rng = new Random(3);
@@ -34,12 +34,13 @@ public sealed class ImageCodecTests : IDisposable
         for (int i = 0; i < binary.Length; i++) binary[i] = (byte)(rng.Next(4) == 0 ? rng.Next(96) : 0);
         tree.File("data/table.db", binary);
         for (int i = 0; i < 20; i++) tree.File($"small/{i}.txt", $"small file {i} " + new string('x', i * 100));
+        tree.File("tiny.txt", "under 64 bytes");
     }
 
     [Theory]
     [InlineData(ImageEncryption.None)]
     [InlineData(ImageEncryption.Aes256)]
-    public void NewImages_StoreLargeChunksWithZstd_AndRestoreThemExactly(ImageEncryption encryption)
+    public void NewImages_StoreDataWithZstd_AndRestoreItExactly(ImageEncryption encryption)
     {
         string src = _dir["src"], image = _dir["z.psimg"];
         Source(src);
@@ -51,8 +52,8 @@ public sealed class ImageCodecTests : IDisposable
         Assert.Equal(2, codec);
         var data = entries.Where(e => e.Kind == BlobKind.Data).ToList();
         Assert.Contains(data, e => e.Codec == 2 && e.RawLength >= CompressionSettings.SmallRecord);
-        Assert.Contains(data, e => e.Codec == 1 && e.RawLength < CompressionSettings.SmallRecord);
-        Assert.DoesNotContain(data, e => e.Codec == 2 && e.RawLength < CompressionSettings.SmallRecord);
+        Assert.Contains(data, e => e.Codec == 2 && e.RawLength < CompressionSettings.SmallRecord);
+        Assert.All(data, e => Assert.Equal(e.RawLength < CompressionSettings.TinyRecord ? 0 : 2, e.Codec));
         Assert.DoesNotContain(entries, e => e.Kind != BlobKind.Data && e.Codec == 2); // listings stay Brotli
 
         Assert.True(ImageKit.Verify(image, readData: true, encryption).Intact);
@@ -81,7 +82,7 @@ public sealed class ImageCodecTests : IDisposable
         Assert.Equal("a.txt", new FileInfo(Path.Combine(old, "link")).LinkTarget);
         Assert.Equal(new DateTime(2024, 1, 2, 3, 4, 5, DateTimeKind.Utc), File.GetLastWriteTimeUtc(Path.Combine(old, "big.txt")));
 
-        // A backup into it keeps format 1: chunks of 64 KiB and more go to Brotli, as format 1 says.
+        // A backup into it keeps format 1: its data goes to Brotli, as format 1 says.
         string src = _dir["src"];
         Source(src);
         Assert.Equal(CloneStatus.Success, ImageKit.Backup(src, image, encryption, adjust: r => r with { Force = true }).Status);
