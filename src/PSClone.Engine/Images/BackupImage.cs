@@ -354,7 +354,7 @@ internal sealed class BackupImage : IDisposable
         var pack = _packs.GetValueOrDefault(e.Pack) ?? SessionPack?.Invoke(e.Pack) ?? throw new ImageFormatException($"chunk {id} is in an unknown pack");
         if (e.Length < BlobCodec.Overhead || e.Length > BlobCodec.MaxRecordLength(ImageFormat.MaxRawLength))
             throw new ImageFormatException("a record length is impossible");
-        var record = BufferPool.Rent((int)e.Length);
+        var record = BufferPool.Shared.Rent((int)e.Length);
         try
         {
             foreach (bool mirror in pack.IsMetadata ? new[] { false, true } : new[] { false })
@@ -380,7 +380,7 @@ internal sealed class BackupImage : IDisposable
         }
         finally
         {
-            BufferPool.Return(record);
+            BufferPool.Shared.Return(record);
         }
     }
 

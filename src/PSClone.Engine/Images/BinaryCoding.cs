@@ -162,7 +162,7 @@ internal ref struct ByteReader
     }
 }
 
-/// <summary>Bytes appended into 1 MiB segments rented from <see cref="BufferPool"/>: a metadata pack
+/// <summary>Bytes appended into 1 MiB segments rented from the shared array pool: a metadata pack
 /// of up to the pack size (32 MiB) is built without doubling one array, which leaves each smaller
 /// copy behind as garbage. Dispose returns the segments.</summary>
 internal sealed class SegmentedBytes : IDisposable
@@ -179,7 +179,7 @@ internal sealed class SegmentedBytes : IDisposable
         {
             if (_used == SegmentSize)
             {
-                _segments.Add(BufferPool.Rent(SegmentSize));
+                _segments.Add(System.Buffers.ArrayPool<byte>.Shared.Rent(SegmentSize));
                 _used = 0;
             }
             int n = Math.Min(bytes.Length, SegmentSize - _used);
@@ -196,7 +196,7 @@ internal sealed class SegmentedBytes : IDisposable
 
     public void Dispose()
     {
-        foreach (var s in _segments) BufferPool.Return(s);
+        foreach (var s in _segments) System.Buffers.ArrayPool<byte>.Shared.Return(s);
         _segments.Clear();
         _used = SegmentSize;
         Length = 0;

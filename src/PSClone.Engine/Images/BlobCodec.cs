@@ -151,21 +151,21 @@ internal static class BlobCodec
         if (record.Length != header.RecordLength) throw new ImageFormatException("a record's length is wrong");
         var payload = record.Slice(HeaderSize, header.StoredLength);
         var tag = record.Slice(HeaderSize + header.StoredLength, TagSize);
-        byte[]? scratch = header.Codec == 0 ? null : BufferPool.Rent(header.StoredLength);
+        var scratch = header.Codec == 0 ? null : BufferPool.Shared.Rent(header.StoredLength);
         try
         {
             DecodeInto(keys, record, header, output, payload, tag, scratch);
         }
         finally
         {
-            if (scratch is not null) BufferPool.Return(scratch);
+            if (scratch is not null) BufferPool.Shared.Return(scratch);
         }
         if (checkId && keys.ComputeId(output[..header.RawLength]) != id)
             throw new ImageFormatException("a record's content does not match its id");
     }
 
     private static void DecodeInto(ImageKeys keys, ReadOnlySpan<byte> record, RecordHeader header, Span<byte> output,
-        ReadOnlySpan<byte> payload, ReadOnlySpan<byte> tag, byte[]? scratch)
+        ReadOnlySpan<byte> payload, ReadOnlySpan<byte> tag, NativeBuffer? scratch)
     {
         Span<byte> encoded = scratch is null ? output[..header.RawLength] : scratch.AsSpan(0, header.StoredLength);
         if (keys.Encrypted)

@@ -184,7 +184,7 @@ internal sealed class BlockImages
                     }
                     else
                     {
-                        var data = BufferPool.Rent((int)e.Length);
+                        var data = BufferPool.Shared.Rent((int)e.Length);
                         try
                         {
                             int n = image.ReadBlobInto(e.Id, BlobKind.Data, data.AsSpan(0, (int)e.Length));
@@ -196,7 +196,7 @@ internal sealed class BlockImages
                         }
                         finally
                         {
-                            BufferPool.Return(data);
+                            BufferPool.Shared.Return(data);
                         }
                     }
                     Interlocked.Add(ref written, e.Length);

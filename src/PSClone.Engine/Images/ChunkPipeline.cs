@@ -14,7 +14,7 @@ internal sealed class ChunkPipeline : IDisposable
     private readonly BlockingCollection<Job> _queue;
     private readonly Thread[] _encoders;
 
-    private readonly record struct Job(FileChunks File, int Index, byte[] Buffer, int Length);
+    private readonly record struct Job(FileChunks File, int Index, NativeBuffer Buffer, int Length);
 
     public ChunkPipeline(ImageSession session, int encoders)
     {
@@ -30,7 +30,7 @@ internal sealed class ChunkPipeline : IDisposable
 
     /// <summary>Hands a chunk (the first <paramref name="length"/> bytes of a buffer rented from
     /// <see cref="BufferPool"/>, which the pipeline returns) to the encoders; waits while they are busy.</summary>
-    public void Submit(FileChunks file, byte[] buffer, int length, CancellationToken cancel)
+    public void Submit(FileChunks file, NativeBuffer buffer, int length, CancellationToken cancel)
     {
         int index = file.Add();
         try
@@ -39,7 +39,7 @@ internal sealed class ChunkPipeline : IDisposable
         }
         catch
         {
-            BufferPool.Return(buffer);
+            BufferPool.Shared.Return(buffer);
             file.Complete(index, default, new OperationCanceledException(cancel));
             throw;
         }
@@ -62,7 +62,7 @@ internal sealed class ChunkPipeline : IDisposable
             }
             finally
             {
-                BufferPool.Return(job.Buffer);
+                BufferPool.Shared.Return(job.Buffer);
             }
             job.File.Complete(job.Index, id, error);
         }

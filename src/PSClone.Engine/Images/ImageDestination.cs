@@ -162,6 +162,7 @@ internal sealed class ImageDestination : ICloneDestination
 
     private void LoadFolder(FsEntry folder, string prefix, ScanOptions options, TreeLoad load, CancellationToken cancel)
     {
+        GarbagePacer.Tick();
         cancel.ThrowIfCancellationRequested();
         List<TreeNode> children;
         try
@@ -257,6 +258,7 @@ internal sealed class ImageDestination : ICloneDestination
 
     private void StoreFile(PlanStep step, CancellationToken cancel)
     {
+        GarbagePacer.Tick();
         var wanted = step.Source!;
         string full = _request.Source + "/" + step.RelativePath;
         using var stream = _fs.OpenRead(full);
@@ -321,19 +323,19 @@ internal sealed class ImageDestination : ICloneDestination
     {
         int max = _chunker!.Max;
         // Two chunks' worth lets the cutter look a whole chunk ahead; a smaller run needs only itself.
-        var buffer = BufferPool.Rent((int)Math.Min(2L * max, Math.Max(length, 1)));
+        var buffer = BufferPool.Shared.Rent((int)Math.Min(2L * max, Math.Max(length, 1)));
         try
         {
             ChunkRun(stream, handle, start, length, extents, path, buffer, max, chunks, cancel);
         }
         finally
         {
-            BufferPool.Return(buffer);
+            BufferPool.Shared.Return(buffer);
         }
     }
 
     private void ChunkRun(Stream stream, Microsoft.Win32.SafeHandles.SafeFileHandle? handle, long start, long length, List<Extent> extents, string path,
-        byte[] buffer, int max, ChunkPipeline.FileChunks? chunks, CancellationToken cancel)
+        NativeBuffer buffer, int max, ChunkPipeline.FileChunks? chunks, CancellationToken cancel)
     {
         long next = start, end = start + length;
         int filled = 0, consumed = 0;
@@ -344,12 +346,12 @@ internal sealed class ImageDestination : ICloneDestination
             {
                 if (buffer.Length - filled < max && consumed > 0)
                 {
-                    buffer.AsSpan(consumed, filled - consumed).CopyTo(buffer);
+                    buffer.AsSpan(consumed, filled - consumed).CopyTo(buffer.Span);
                     filled -= consumed;
                     consumed = 0;
                 }
                 int want = (int)Math.Min(buffer.Length - filled, end - next);
-                int n = handle is not null ? RandomAccess.Read(handle, buffer.AsSpan(filled, want), next) : stream.Read(buffer, filled, want);
+                int n = handle is not null ? RandomAccess.Read(handle, buffer.AsSpan(filled, want), next) : stream.Read(buffer.AsSpan(filled, want));
                 if (n <= 0) throw new SourceChangedException(path); // it shrank while being read
                 filled += n;
                 next += n;
@@ -365,8 +367,8 @@ internal sealed class ImageDestination : ICloneDestination
             }
             else
             {
-                var copy = BufferPool.Rent(cut);
-                chunk.CopyTo(copy);
+                var copy = BufferPool.Shared.Rent(cut);
+                chunk.CopyTo(copy.Span);
                 _pipeline!.Submit(chunks, copy, cut, cancel);
                 extents.Add(new Extent(cut, false, default)); // its id once the pipeline has stored it
             }
@@ -419,7 +421,7 @@ internal sealed class ImageDestination : ICloneDestination
     /// after a run that stored little: it held few buffers.</summary>
     private void ReleaseDataBuffers()
     {
-        BufferPool.Clear();
+        BufferPool.Shared.Clear();
         if ((_session?.AddedBytes ?? 0) < 64L << 20) return;
         var clock = System.Diagnostics.Stopwatch.StartNew();
         System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
@@ -495,6 +497,7 @@ internal sealed class ImageDestination : ICloneDestination
 
     private TreeNode BuildFolder(FsEntry source, FsEntry? existing, string name, string rel, SnapshotStats stats, ImageSession session, CancellationToken cancel)
     {
+        GarbagePacer.Tick();
         cancel.ThrowIfCancellationRequested();
         WithXattrs(source, rel, existing?.Origin as TreeNode);
         if (source.Unreadable || source.Children is null)

@@ -344,6 +344,7 @@ internal sealed class ImageRestorer
 
     private void RunPiece(FileJob job, int from, int to, long offset, ProgressTracker progress)
     {
+        GarbagePacer.Tick();
         lock (job.Gate)
         {
             if (job.Skip) { Finish(job, progress); return; }
@@ -378,7 +379,7 @@ internal sealed class ImageRestorer
         }
         if (job.Error is null && !job.Skip)
         {
-            byte[]? data = null;
+            NativeBuffer? data = null;
             try
             {
                 long at = offset;
@@ -389,8 +390,8 @@ internal sealed class ImageRestorer
                     {
                         if (data is null || data.Length < e.Length)
                         {
-                            if (data is not null) BufferPool.Return(data);
-                            data = BufferPool.Rent((int)Math.Max(e.Length, 1 << 20));
+                            if (data is not null) BufferPool.Shared.Return(data);
+                            data = BufferPool.Shared.Rent((int)Math.Max(e.Length, 1 << 20));
                         }
                         int n = _image.ReadBlobInto(e.Id, BlobKind.Data, data.AsSpan(0, (int)e.Length));
                         if (n != e.Length) throw new ImageFormatException("a chunk has the wrong length");
@@ -405,7 +406,7 @@ internal sealed class ImageRestorer
             }
             finally
             {
-                if (data is not null) BufferPool.Return(data);
+                if (data is not null) BufferPool.Shared.Return(data);
             }
         }
         lock (job.Gate) Finish(job, progress);

@@ -70,12 +70,12 @@ internal sealed class ImageSession : IDisposable
     {
         var id = _image.Keys.ComputeId(plaintext);
         if (!_image.Index.TryReserve(id, BlobKind.Data)) return id;
-        var record = BufferPool.Rent(BlobCodec.MaxRecordLength(plaintext.Length));
+        var record = BufferPool.Shared.Rent(BlobCodec.MaxRecordLength(plaintext.Length));
         try
         {
-            int n = BlobCodec.Encode(_image.Keys, BlobKind.Data, id, plaintext, Compression, record);
+            int n = BlobCodec.Encode(_image.Keys, BlobKind.Data, id, plaintext, Compression, record.Span);
             var (pack, offset) = AppendData(record.AsSpan(0, n));
-            _image.Index.SetLocation(id, pack, offset, (uint)n, (uint)plaintext.Length, record[3]);
+            _image.Index.SetLocation(id, pack, offset, (uint)n, (uint)plaintext.Length, record.Span[3]);
             Interlocked.Add(ref _addedBytes, n);
             Interlocked.Increment(ref _addedChunks);
             return id;
@@ -88,7 +88,7 @@ internal sealed class ImageSession : IDisposable
         }
         finally
         {
-            BufferPool.Return(record);
+            BufferPool.Shared.Return(record);
         }
     }
 
@@ -161,16 +161,16 @@ internal sealed class ImageSession : IDisposable
     /// <summary>Encodes a metadata record (in a pooled buffer) and appends it to the metadata pack.</summary>
     private (uint Pack, uint Offset, int Length, byte Codec) AppendMetadataRecord(BlobKind kind, in ChunkId id, ReadOnlySpan<byte> plaintext)
     {
-        var record = BufferPool.Rent(BlobCodec.MaxRecordLength(plaintext.Length));
+        var record = BufferPool.Shared.Rent(BlobCodec.MaxRecordLength(plaintext.Length));
         try
         {
-            int n = BlobCodec.Encode(_image.Keys, kind, id, plaintext, CompressionSettings.Metadata, record);
+            int n = BlobCodec.Encode(_image.Keys, kind, id, plaintext, CompressionSettings.Metadata, record.Span);
             var (pack, offset) = AppendMetadata(record.AsSpan(0, n));
-            return (pack, offset, n, record[3]);
+            return (pack, offset, n, record.Span[3]);
         }
         finally
         {
-            BufferPool.Return(record);
+            BufferPool.Shared.Return(record);
         }
     }
 

@@ -158,7 +158,7 @@ internal sealed class ImageVerifier
     private byte[] Digest(BackupImage image, PackInfo pack, bool mirror)
     {
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var buffer = BufferPool.Rent(1 << 20);
+        var buffer = BufferPool.Shared.Rent(1 << 20);
         try
         {
             for (long at = 0; at < pack.Length; at += buffer.Length)
@@ -175,14 +175,14 @@ internal sealed class ImageVerifier
         }
         finally
         {
-            BufferPool.Return(buffer);
+            BufferPool.Shared.Return(buffer);
         }
     }
 
     /// <summary>A window over a pack copy: records are read through it without holding the whole pack.</summary>
     private sealed class PackWindow(ImageStorage storage, PackInfo pack, bool mirror) : IDisposable
     {
-        private byte[] _buffer = BufferPool.Rent(2 << 20);
+        private NativeBuffer _buffer = BufferPool.Shared.Rent(2 << 20);
         private long _start;
         private int _length;
 
@@ -192,8 +192,8 @@ internal sealed class ImageVerifier
             {
                 if (_buffer.Length < length)
                 {
-                    BufferPool.Return(_buffer);
-                    _buffer = BufferPool.Rent(length);
+                    BufferPool.Shared.Return(_buffer);
+                    _buffer = BufferPool.Shared.Rent(length);
                 }
                 int n = (int)Math.Min(_buffer.Length, pack.Length - offset);
                 if (n < length) throw new ImageFormatException("a record runs past the end of its pack");
@@ -205,7 +205,7 @@ internal sealed class ImageVerifier
             return _buffer.AsSpan((int)(offset - _start), length);
         }
 
-        public void Dispose() => BufferPool.Return(_buffer);
+        public void Dispose() => BufferPool.Shared.Return(_buffer);
     }
 
     private void CheckPack(BackupImage image, PackInfo pack, bool mirror, string name, IndexEntry[] entries,
@@ -246,14 +246,14 @@ internal sealed class ImageVerifier
                 if (hasKnown && (expected.Length != length || expected.Kind != header.Kind || expected.Id != header.Id))
                     throw new ImageFormatException("a record does not match what the index says is there");
                 if (header.Kind == BlobKind.Data == pack.IsMetadata) throw new ImageFormatException("a record is in the wrong kind of pack");
-                var plain = BufferPool.Rent(Math.Max(1, header.RawLength));
+                var plain = BufferPool.Shared.Rent(Math.Max(1, header.RawLength));
                 try
                 {
                     BlobCodec.DecodeInto(image.Keys, window.Get(at, (int)length), header, header.Kind, header.Id, checkId: true, plain.AsSpan(0, header.RawLength));
                 }
                 finally
                 {
-                    BufferPool.Return(plain);
+                    BufferPool.Shared.Return(plain);
                 }
                 Interlocked.Increment(ref _chunks);
                 Interlocked.Add(ref _bytes, length);

@@ -102,6 +102,18 @@ internal static unsafe partial class LinuxNative
     [LibraryImport(Libc, EntryPoint = "open", SetLastError = true)]
     public static partial int Open(byte* path, int flags, uint mode);
 
+    public const int ProtRead = 1;
+    public const int ProtWrite = 2;
+    public const int MapPrivate = 2;
+    public const int MapAnonymous = 0x20;
+    public static readonly nint MapFailed = -1;
+
+    [LibraryImport(Libc, EntryPoint = "mmap", SetLastError = true)]
+    public static partial nint Mmap(nint addr, nuint length, int prot, int flags, int fd, long offset);
+
+    [LibraryImport(Libc, EntryPoint = "munmap", SetLastError = true)]
+    public static partial int Munmap(nint addr, nuint length);
+
     [LibraryImport(Libc, EntryPoint = "close", SetLastError = true)]
     public static partial int Close(int fd);
 
