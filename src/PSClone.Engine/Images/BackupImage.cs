@@ -290,7 +290,7 @@ internal sealed class BackupImage : IDisposable
                 Kind = (BlobKind)r.U8(),
                 Codec = r.U8(),
             };
-            if (e.Kind is not (BlobKind.Data or BlobKind.Tree or BlobKind.ContentList) || e.Codec > 2 || e.Length < BlobCodec.Overhead
+            if (e.Kind is not (BlobKind.Data or BlobKind.Tree or BlobKind.ContentList) || e.Codec > ImageFormat.NewestCodec || e.Length < BlobCodec.Overhead
                 || e.RawLength > ImageFormat.MaxRawLength || !packs.TryGetValue(e.Pack, out var pack) || (long)e.Offset + e.Length > pack.Length
                 || e.Offset < ImageFormat.PackHeaderSize || (e.Kind == BlobKind.Data) == pack.IsMetadata)
                 throw new ImageFormatException("an index entry points outside the image");

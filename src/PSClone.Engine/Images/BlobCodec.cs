@@ -52,7 +52,7 @@ internal static class BlobCodec
         if (header.Length < HeaderSize || header[0] != 0x50 || header[1] != 0x42) throw new ImageFormatException("a record has no record magic");
         byte kind = header[2], codec = header[3];
         if (kind is < 1 or > 5) throw new ImageFormatException($"a record has an unknown kind ({kind})");
-        if (codec > 2) throw new ImageFormatException($"a record has an unknown codec ({codec})");
+        if (codec > ImageFormat.NewestCodec) throw new ImageFormatException($"a record has an unknown codec ({codec})");
         uint stored = BinaryPrimitives.ReadUInt32LittleEndian(header[4..]);
         uint raw = BinaryPrimitives.ReadUInt32LittleEndian(header[8..]);
         if (raw > ImageFormat.MaxRawLength) throw new ImageFormatException("a record claims an impossible length");
@@ -183,14 +183,20 @@ internal static class BlobCodec
             if (!expected.SequenceEqual(tag)) throw new ImageFormatException("a record fails its checksum");
             payload.CopyTo(encoded);
         }
-        if (header.Codec == 1)
+        if (header.Codec != 0 && !Decompress(header.Codec, encoded, output[..header.RawLength]))
+            throw new ImageFormatException("a record does not decompress to its length");
+    }
+
+    /// <summary>Decodes a payload of codec 1 or 2 into exactly <paramref name="output"/>; false for anything else.</summary>
+    private static bool Decompress(byte codec, ReadOnlySpan<byte> payload, Span<byte> output)
+    {
+        int written = -1;
+        bool ok = codec switch
         {
-            if (!BrotliDecoder.TryDecompress(encoded, output[..header.RawLength], out int written) || written != header.RawLength)
-                throw new ImageFormatException("a record does not decompress to its length");
-        }
-        else if (header.Codec == 2)
-        {
-            if (!Zstd.Default.TryDecompress(encoded, output[..header.RawLength], out int written) || written != header.RawLength) throw new ImageFormatException("a record does not decompress to its length");
-        }
+            2 => Zstd.Default.TryDecompress(payload, output, out written),
+            1 => BrotliDecoder.TryDecompress(payload, output, out written),
+            _ => false,
+        };
+        return ok && written == output.Length;
     }
 }

@@ -13,6 +13,7 @@ internal sealed class BufferPool(long keptBytes)
     /// loop mount: 16 MiB made the initial backup map and unmap its large chunks over and over
     /// (5.8-6.2 s instead of 5.4-5.5), 32 MiB kept 10 MB more through a restore than 24.</summary>
     public const long KeptBytes = 24 << 20;
+    /// <summary>Kept buffers, smallest first.</summary>
     private readonly List<NativeBuffer> _free = new();
     private long _kept;
 
@@ -30,15 +31,11 @@ internal sealed class BufferPool(long keptBytes)
     {
         lock (_free)
         {
-            int best = -1;
-            for (int i = 0; i < _free.Count; i++)
+            int fits = _free.FindIndex(b => b.Length >= minimum);
+            if (fits >= 0)
             {
-                if (_free[i].Length >= minimum && (best < 0 || _free[i].Length < _free[best].Length)) best = i;
-            }
-            if (best >= 0)
-            {
-                var b = _free[best];
-                _free.RemoveAt(best);
+                var b = _free[fits];
+                _free.RemoveAt(fits);
                 _kept -= b.Length;
                 return b;
             }
@@ -46,24 +43,21 @@ internal sealed class BufferPool(long keptBytes)
         return NativeBuffer.Allocate(Math.Max(minimum, 64 << 10));
     }
 
-    /// <summary>Keeps the buffer, then frees the smallest kept ones while more than the pool's limit is kept.</summary>
+    /// <summary>Keeps the buffer (after any of its length already kept), then frees the smallest kept
+    /// ones while more than the pool's limit is kept.</summary>
     public void Return(NativeBuffer buffer)
     {
         List<NativeBuffer>? drop = null;
         lock (_free)
         {
-            _free.Add(buffer);
+            int at = _free.FindIndex(b => b.Length > buffer.Length);
+            _free.Insert(at < 0 ? _free.Count : at, buffer);
             _kept += buffer.Length;
             while (_kept > keptBytes)
             {
-                int smallest = 0;
-                for (int i = 1; i < _free.Count; i++)
-                {
-                    if (_free[i].Length < _free[smallest].Length) smallest = i;
-                }
-                (drop ??= new()).Add(_free[smallest]);
-                _kept -= _free[smallest].Length;
-                _free.RemoveAt(smallest);
+                (drop ??= new()).Add(_free[0]);
+                _kept -= _free[0].Length;
+                _free.RemoveAt(0);
             }
         }
         if (drop is not null) foreach (var b in drop) b.Free();

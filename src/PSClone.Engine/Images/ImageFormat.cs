@@ -18,8 +18,11 @@ internal static class ImageFormat
 
     public static bool KnowsMajor(int major) => major is >= OldestMajor and <= Major;
 
-    /// <summary>The highest record codec an image of this major may hold (2, zstd, came with major 2).</summary>
-    public static byte HighestCodec(int major) => major >= 2 ? (byte)2 : (byte)1;
+    /// <summary>The newest record codec (2, zstd, which came with major 2); readers refuse higher ones.</summary>
+    public const byte NewestCodec = 2;
+
+    /// <summary>The highest record codec an image of this major may hold.</summary>
+    public static byte HighestCodec(int major) => major >= 2 ? NewestCodec : (byte)1;
 
     public static ReadOnlySpan<byte> HeadMagic => new byte[] { 0x89, 0x50, 0x53, 0x49, 0x4D, 0x47, 0x0D, 0x0A };
     public static ReadOnlySpan<byte> PackMagic => new byte[] { 0x50, 0x53, 0x50, 0x4B, 0x0D, 0x0A, 0x1A, 0x0A };

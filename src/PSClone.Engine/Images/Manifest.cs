@@ -112,7 +112,7 @@ internal sealed class Manifest
         uint blockSize = r.U32();
         if (blockSize is < 4096 or > 64u << 20) throw new ImageFormatException("the block size is invalid");
         var compression = new CompressionSettings(r.U8(), r.U8(), r.U8());
-        if (compression.Codec > 2 || compression.Quality > (compression.Codec == 2 ? 19 : 11) || compression.Window is < 10 or > 24)
+        if (compression.Codec > ImageFormat.NewestCodec || compression.Quality > (compression.Codec == 2 ? 19 : 11) || compression.Window is < 10 or > 24)
             throw new ImageFormatException("the compression settings are invalid");
         uint packTarget = r.U32();
         if (packTarget is < 4096 or > 1u << 30) throw new ImageFormatException("the pack target size is invalid");
